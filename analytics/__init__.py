@@ -1,0 +1,1 @@
+"""Metrics, alerts, charts and digest content as pure functions of stored rows and an explicit now."""

@@ -1,0 +1,87 @@
+"""ChannelPulse command line: the composition root that builds settings, storage, collector and bot."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from settings import Settings, SettingsError, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def not_landed(issue: str) -> Handler:
+    """A subcommand whose capability has not landed yet says so instead of pretending to work."""
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        print(f"`{args.command}` is not available yet: it arrives with {issue}.", file=sys.stderr)
+        return 2
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="ChannelPulse: Telegram channel analytics through an admin bot and a paced collector.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the bot, the scheduler and the collector in one process")
+    p.set_defaults(handler=not_landed("the running-app issue"))
+
+    p = sub.add_parser("login", help="sign the collector's Telegram account in (interactive, once)")
+    p.set_defaults(handler=not_landed("the collector issue"))
+
+    p = sub.add_parser("collect", help="collect channels now, in the foreground, with progress")
+    p.add_argument("channels", nargs="*", help="channel references to add before collecting")
+    p.add_argument("--once", action="store_true", help="one round over the due channels, then exit")
+    p.set_defaults(handler=not_landed("the collector issue"))
+
+    p = sub.add_parser("stats", help="print one channel's summary (or the overview)")
+    p.add_argument("ref", nargs="?", help="channel reference, e.g. @durov; omit for the overview")
+    p.add_argument("--window", default="7d", choices=["24h", "7d", "30d", "all"])
+    p.add_argument("--json", action="store_true", help="every number as JSON")
+    p.set_defaults(handler=not_landed("the analytics issue"))
+
+    p = sub.add_parser("export", help="export a channel's posts or counter snapshots")
+    p.add_argument("ref", help="channel reference")
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument("--series", action="store_true", help="every counter snapshot, not just the latest")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.set_defaults(handler=not_landed("the analytics issue"))
+
+    p = sub.add_parser("status", help="tracked channels, recent runs and digests, without the bot")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=not_landed("the running-app issue"))
+
+    p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
+    p.set_defaults(handler=not_landed("the running-app issue"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(f"settings: {line}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    missing = settings.missing_for(args.command)
+    if missing:
+        for line in missing:
+            print(line, file=sys.stderr)
+        return 2
+    if settings.mtproto_unsafe_override:
+        settings.warn_if_unsafe()
+    return args.handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Every knob of ChannelPulse, loaded from the environment and `.env`, with the report's safety rails."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger("settings")
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pulse.db"
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; `lines` holds one actionable line per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+# (variable, safe limit, direction): "min" means a smaller value is faster than the report allows.
+SPEED_RAILS: tuple[tuple[str, float, str], ...] = (
+    ("mtproto_history_limit_per_run", 50, "max"),
+    ("mtproto_message_delay", 0.5, "min"),
+    ("mtproto_batch_pause", 3, "min"),
+    ("mtproto_extended_pause", 10, "min"),
+    ("mtproto_channel_delay", 8, "min"),
+    ("mtproto_request_gap", 1.0, "min"),
+    ("mtproto_batch_every", 5, "max"),
+    ("mtproto_extended_every", 20, "max"),
+)
+
+
+class Settings(BaseSettings):
+    """ChannelPulse configuration; build it with `load_settings()`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    telegram_api_id: int | None = None
+    telegram_api_hash: SecretStr | None = None
+    telegram_session: Path = Path("data/pulse.session")
+    telegram_session_string: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_api_url: str | None = None
+
+    collect_interval_minutes: int = Field(60, ge=1)
+    digest_timezone: str = "UTC"
+    digest_grace_hours: float = Field(6, ge=0)
+    alert_subscriber_pct: float = Field(5, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    mtproto_history_limit_per_run: int = 50
+    mtproto_concurrency: int = 1
+    mtproto_sleep_threshold: float = 2.0
+    mtproto_message_delay: float = 0.5
+    mtproto_batch_every: int = 5
+    mtproto_batch_pause: float = 3
+    mtproto_extended_every: int = 20
+    mtproto_extended_pause: float = 10
+    mtproto_channel_delay: float = 8
+    mtproto_request_gap: float = 1.0
+    mtproto_max_flood_wait: float = Field(3600, gt=0)
+    mtproto_backfill_days: int = Field(30, ge=0)
+    mtproto_unsafe_override: bool = False
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [p for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("bot_token", "telegram_api_hash", "telegram_session_string", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_api_url", "telegram_api_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _safety_rails(self) -> Settings:
+        problems = []
+        if self.mtproto_concurrency != 1:
+            problems.append(
+                f"MTPROTO_CONCURRENCY={self.mtproto_concurrency}: must be exactly 1 "
+                "(one collector per Telegram session; no override)"
+            )
+        if not 0 <= self.mtproto_sleep_threshold <= 60:
+            problems.append(
+                f"MTPROTO_SLEEP_THRESHOLD={self.mtproto_sleep_threshold:g}: must be between 0 and 60"
+            )
+        if self.mtproto_history_limit_per_run < 1:
+            problems.append(
+                f"MTPROTO_HISTORY_LIMIT_PER_RUN={self.mtproto_history_limit_per_run}: must be at least 1"
+            )
+        for every in ("mtproto_batch_every", "mtproto_extended_every"):
+            if getattr(self, every) < 1:
+                problems.append(f"{every.upper()}={getattr(self, every)}: must be at least 1")
+        for name, *_ in SPEED_RAILS:
+            if getattr(self, name) < 0:
+                problems.append(f"{name.upper()}={getattr(self, name):g}: must not be negative")
+        if not self.mtproto_unsafe_override:
+            problems += [
+                f"{line} (MTPROTO_UNSAFE_OVERRIDE=true allows it, at your account's risk)"
+                for line in self.crossed_speed_rails()
+            ]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def crossed_speed_rails(self) -> list[str]:
+        """One line per pacing knob set faster than the report's safe limit."""
+        lines = []
+        for name, limit, direction in SPEED_RAILS:
+            value = getattr(self, name)
+            if direction == "min" and value < limit:
+                lines.append(f"{name.upper()}={value:g} is below the safe minimum {limit:g}")
+            if direction == "max" and value > limit:
+                lines.append(f"{name.upper()}={value:g} is above the safe maximum {limit:g}")
+        return lines
+
+    def warn_if_unsafe(self) -> None:
+        """Log, at every start, each safety rail the override lets this configuration cross."""
+        for line in self.crossed_speed_rails():
+            log.warning("MTPROTO_UNSAFE_OVERRIDE is on: %s", line)
+
+    def missing_for(self, command: str) -> list[str]:
+        """One line per setting `command` needs but does not have, saying where to get it."""
+        needs = COMMAND_NEEDS.get(command, ())
+        lines = []
+        if "bot" in needs and self.bot_token is None:
+            lines.append("BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env")
+        if "admins" in needs and not self.admin_ids:
+            lines.append(
+                "ADMIN_IDS is not set: put your numeric Telegram user id in .env "
+                "(comma-separated for several; @userinfobot tells you yours)"
+            )
+        if "api" in needs:
+            if self.telegram_api_id is None:
+                lines.append(f"TELEGRAM_API_ID is not set: {MY_TELEGRAM}")
+            if self.telegram_api_hash is None:
+                lines.append(f"TELEGRAM_API_HASH is not set: {MY_TELEGRAM}")
+        if "session" in needs and self.telegram_session_string is None and not self.telegram_session.exists():
+            lines.append(
+                f"no Telegram session at {self.telegram_session} and TELEGRAM_SESSION_STRING is not set: "
+                "run `python main.py login` first"
+            )
+        return lines
+
+
+MY_TELEGRAM = "get it at https://my.telegram.org (API development tools) and put it in .env"
+
+# What each subcommand uses; `demo` and the database-only commands need no credentials.
+COMMAND_NEEDS: dict[str, tuple[str, ...]] = {
+    "run": ("bot", "admins", "api", "session"),
+    "collect": ("api", "session"),
+    "login": ("api",),
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Give plain SQLAlchemy URLs their async driver: `sqlite:///x` means the same file as aiosqlite."""
+    url = url.strip()
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    """Load settings, turning validation errors into one line per variable (no values of secrets)."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError([line for err in exc.errors() for line in _describe(err)]) from None
+
+
+def _describe(err: dict) -> list[str]:
+    loc = [str(p) for p in err.get("loc", ())]
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if not loc:
+        return msg.splitlines()
+    name = loc[0].upper()
+    shown = "(hidden)" if name in SECRET_NAMES else repr(err.get("input"))
+    return [f"{name}={shown}: {msg}"]
+
+
+SECRET_NAMES = frozenset({"BOT_TOKEN", "TELEGRAM_API_HASH", "TELEGRAM_SESSION_STRING"})

@@ -1,0 +1,1 @@
+"""Schema, migrations and repositories; imports nothing else of the project."""

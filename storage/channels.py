@@ -1,0 +1,94 @@
+"""ChannelRepo: the tracked channels, which are also the collector's durable queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import insert_for
+from storage.models import Channel
+from storage.tables import channels
+
+COLLECTABLE = ("queued", "active")
+
+
+class ChannelRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, ref: str, username: str, added_by: int | None, now: datetime
+    ) -> tuple[Channel, bool]:
+        """Track `username` (queued); returns the channel and whether it was new."""
+        username = username.lower()
+        stmt = insert_for(self.conn, channels).values(
+            ref=ref, username=username, added_by=added_by, added_at=now, status="queued",
+            next_collection_at=now,
+        ).on_conflict_do_nothing(index_elements=["username"])
+        created = (await self.conn.execute(stmt)).rowcount == 1
+        channel = await self.get_by_username(username)
+        assert channel is not None
+        return channel, created
+
+    async def get(self, channel_id: int) -> Channel | None:
+        row = (await self.conn.execute(select(channels).where(channels.c.id == channel_id))).first()
+        return Channel.from_row(row) if row else None
+
+    async def get_by_username(self, username: str) -> Channel | None:
+        stmt = select(channels).where(channels.c.username == username.lower())
+        row = (await self.conn.execute(stmt)).first()
+        return Channel.from_row(row) if row else None
+
+    async def list_all(self) -> list[Channel]:
+        rows = await self.conn.execute(select(channels).order_by(channels.c.id))
+        return [Channel.from_row(r) for r in rows]
+
+    async def next_due(self, now: datetime, exclude: tuple[int, ...] = ()) -> Channel | None:
+        """The least recently collected channel that is due, or None."""
+        stmt = (
+            select(channels)
+            .where(channels.c.status.in_(COLLECTABLE))
+            .where((channels.c.next_collection_at.is_(None)) | (channels.c.next_collection_at <= now))
+            .where(channels.c.id.not_in(exclude))
+            .order_by(
+                case((channels.c.last_collected_at.is_(None), 0), else_=1),
+                channels.c.last_collected_at,
+                channels.c.id,
+            )
+            .limit(1)
+        )
+        row = (await self.conn.execute(stmt)).first()
+        return Channel.from_row(row) if row else None
+
+    async def count_due(self, now: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(channels)
+            .where(channels.c.status.in_(COLLECTABLE))
+            .where((channels.c.next_collection_at.is_(None)) | (channels.c.next_collection_at <= now))
+        )
+        return int((await self.conn.execute(stmt)).scalar_one())
+
+    async def set_resolved(
+        self, channel_id: int, tg_id: int, access_hash: int, title: str, resolved_by: int | None
+    ) -> None:
+        await self._update(
+            channel_id, tg_id=tg_id, access_hash=access_hash, title=title, resolved_by=resolved_by,
+            resolve_count=channels.c.resolve_count + 1,
+        )
+
+    async def set_status(self, channel_id: int, status: str, reason: str | None = None) -> None:
+        await self._update(channel_id, status=status, status_reason=reason)
+
+    async def update(self, channel_id: int, **values: object) -> None:
+        """Set any of the channel's columns (progress ids, title, collection times)."""
+        await self._update(channel_id, **values)
+
+    async def remove(self, channel_id: int) -> None:
+        """Forget the channel and, through the foreign keys, everything stored about it."""
+        await self.conn.execute(channels.delete().where(channels.c.id == channel_id))
+
+    async def _update(self, channel_id: int, **values: object) -> None:
+        await self.conn.execute(update(channels).where(channels.c.id == channel_id).values(**values))

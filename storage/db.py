@@ -1,0 +1,90 @@
+"""The async engine: SQLite pragmas on every connection, immediate write transactions, upserts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger("storage")
+
+BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Build the engine for `url`; for SQLite, create the file's folder and set the pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    _install_sqlite_events(engine)
+    return engine
+
+
+def _install_sqlite_events(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, issue BEGIN, so writes can begin IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writer takes the lock at BEGIN, so a reader that later writes never deadlocks it.
+        mode = "DEFERRED" if conn.get_execution_options().get("pulse_read_only") else "IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@asynccontextmanager
+async def write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction: committed on exit, rolled back whole on any error or cancellation."""
+    async with engine.begin() as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction that never takes the write lock."""
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(pulse_read_only=True)
+        yield conn
+
+
+async def retry_locked(fn: Callable[[], Awaitable[T]], attempts: int = 5, delay: float = 0.2) -> T:
+    """Run `fn`, retrying when SQLite still says "database is locked" after its busy timeout."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts:
+                raise
+            log.warning("database is locked; retrying (attempt %d of %d)", attempt, attempts)
+            await asyncio.sleep(delay * attempt)
+    raise AssertionError("unreachable")
+
+
+def insert_for(conn: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL share the syntax)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

@@ -1,0 +1,92 @@
+"""DigestRepo (scheduled digest subscriptions) and AlertRepo (each alert event recorded once)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import insert_for
+from storage.models import Alert, DigestSubscription
+from storage.tables import alerts, digest_subscriptions
+
+_subs = digest_subscriptions
+
+
+class DigestRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def subscribe(
+        self, chat_id: int, cadence: str, at_time: str, timezone: str,
+        channel_ids: Sequence[int], now: datetime, weekday: int | None = None,
+    ) -> DigestSubscription:
+        """Create or refresh the chat's subscription for this slot (un-pausing it)."""
+        stmt = insert_for(self.conn, _subs).values(
+            chat_id=chat_id, cadence=cadence, weekday=weekday, at_time=at_time, timezone=timezone,
+            channel_ids=list(channel_ids), created_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["chat_id", "cadence", "weekday", "at_time", "timezone"],
+            set_={"channel_ids": list(channel_ids), "paused": False},
+        )
+        await self.conn.execute(stmt)
+        key = (
+            (_subs.c.chat_id == chat_id) & (_subs.c.cadence == cadence) & (_subs.c.at_time == at_time)
+            & (_subs.c.timezone == timezone)
+            & (_subs.c.weekday.is_(None) if weekday is None else _subs.c.weekday == weekday)
+        )
+        row = (await self.conn.execute(select(_subs).where(key))).one()
+        return DigestSubscription.from_row(row)
+
+    async def get(self, sub_id: int) -> DigestSubscription | None:
+        row = (await self.conn.execute(select(_subs).where(_subs.c.id == sub_id))).first()
+        return DigestSubscription.from_row(row) if row else None
+
+    async def list(
+        self, chat_id: int | None = None, include_paused: bool = True
+    ) -> list[DigestSubscription]:
+        stmt = select(_subs).order_by(_subs.c.id)
+        if chat_id is not None:
+            stmt = stmt.where(_subs.c.chat_id == chat_id)
+        if not include_paused:
+            stmt = stmt.where(_subs.c.paused.is_(False))
+        return [DigestSubscription.from_row(r) for r in await self.conn.execute(stmt)]
+
+    async def set_last_slot(self, sub_id: int, slot: datetime) -> None:
+        await self.conn.execute(update(_subs).where(_subs.c.id == sub_id).values(last_slot_sent=slot))
+
+    async def set_paused(self, chat_id: int, paused: bool) -> int:
+        """Pause or resume every subscription of a chat; returns how many changed."""
+        result = await self.conn.execute(
+            update(_subs).where(_subs.c.chat_id == chat_id).where(_subs.c.paused.is_(not paused))
+            .values(paused=paused)
+        )
+        return result.rowcount
+
+    async def delete_for_chat(self, chat_id: int) -> int:
+        result = await self.conn.execute(_subs.delete().where(_subs.c.chat_id == chat_id))
+        return result.rowcount
+
+
+class AlertRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def record(
+        self, key: str, kind: str, text: str, now: datetime, channel_id: int | None = None
+    ) -> bool:
+        """Remember an alert event; False when this event was recorded before (never fire twice)."""
+        stmt = insert_for(self.conn, alerts).values(
+            key=key, kind=kind, text=text, created_at=now, channel_id=channel_id
+        ).on_conflict_do_nothing(index_elements=["key"])
+        return (await self.conn.execute(stmt)).rowcount == 1
+
+    async def undelivered(self) -> list[Alert]:
+        stmt = select(alerts).where(alerts.c.delivered_at.is_(None)).order_by(alerts.c.created_at)
+        return [Alert.from_row(r) for r in await self.conn.execute(stmt)]
+
+    async def mark_delivered(self, key: str, now: datetime) -> None:
+        await self.conn.execute(update(alerts).where(alerts.c.key == key).values(delivered_at=now))

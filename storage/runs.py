@@ -1,0 +1,69 @@
+"""RunRepo (one row per channel collection) and SubscriberRepo (subscriber counts over time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import insert_for
+from storage.models import Run, RunResult, SubscriberSnapshot
+from storage.tables import runs, subscriber_snapshots
+
+
+class RunRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def start(self, channel_id: int, now: datetime) -> int:
+        result = await self.conn.execute(runs.insert().values(channel_id=channel_id, started_at=now))
+        return int(result.inserted_primary_key[0])
+
+    async def finish(self, run_id: int, result: RunResult, now: datetime) -> None:
+        await self.conn.execute(
+            update(runs).where(runs.c.id == run_id).values(
+                finished_at=now, fetched=result.fetched, new=result.new, updated=result.updated,
+                pacing_seconds=dict(result.pacing_seconds), flood_waits=result.flood_waits,
+                flood_wait_seconds=result.flood_wait_seconds, error=result.error,
+            )
+        )
+
+    async def get(self, run_id: int) -> Run | None:
+        row = (await self.conn.execute(select(runs).where(runs.c.id == run_id))).first()
+        return Run.from_row(row) if row else None
+
+    async def recent(self, limit: int = 10, channel_id: int | None = None) -> list[Run]:
+        """The newest runs first."""
+        stmt = select(runs).order_by(runs.c.id.desc()).limit(limit)
+        if channel_id is not None:
+            stmt = stmt.where(runs.c.channel_id == channel_id)
+        return [Run.from_row(r) for r in await self.conn.execute(stmt)]
+
+
+class SubscriberRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, channel_id: int, run_id: int, taken_at: datetime, subscribers: int | None
+    ) -> None:
+        """Record the count seen in a run (None when Telegram hides it; never 0 for unknown)."""
+        stmt = insert_for(self.conn, subscriber_snapshots).values(
+            channel_id=channel_id, run_id=run_id, taken_at=taken_at, subscribers=subscribers
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel_id", "run_id"],
+            set_={"taken_at": taken_at, "subscribers": subscribers},
+        )
+        await self.conn.execute(stmt)
+
+    async def history(
+        self, channel_id: int, since: datetime | None = None
+    ) -> list[SubscriberSnapshot]:
+        """Subscriber snapshots, oldest first."""
+        stmt = select(subscriber_snapshots).where(subscriber_snapshots.c.channel_id == channel_id)
+        if since is not None:
+            stmt = stmt.where(subscriber_snapshots.c.taken_at >= since)
+        stmt = stmt.order_by(subscriber_snapshots.c.taken_at)
+        return [SubscriberSnapshot.from_row(r) for r in await self.conn.execute(stmt)]

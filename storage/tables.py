@@ -1,0 +1,172 @@
+"""The schema, as SQLAlchemy Core tables; migrations in `storage/migrations` build the same thing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no time zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(300), nullable=False),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("tg_id", BigInteger, unique=True),
+    Column("access_hash", BigInteger),
+    Column("resolved_by", BigInteger),
+    Column("resolve_count", Integer, nullable=False, server_default="0"),
+    Column("title", Text),
+    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("status_reason", Text),
+    Column("added_by", BigInteger),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("newest_message_id", Integer),
+    Column("oldest_message_id", Integer),
+    Column("backfill_done", Boolean, nullable=False, server_default="0"),
+    Column("last_collected_at", UTCDateTime),
+    Column("next_collection_at", UTCDateTime),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", Integer, primary_key=True),
+    Column("date", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("media_kind", String(32)),
+    Column("grouped_id", BigInteger),
+    Column("edit_date", UTCDateTime),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Column("deleted_at", UTCDateTime),
+    Column("forward_from", Text),
+    Column("post_author", Text),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("views", Integer),
+    Column("forwards", Integer),
+    Column("replies", Integer),
+    Column("reactions", Integer),
+    Column("paid_reactions", Integer),
+    Column("reactions_json", JSON),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("fetched", Integer, nullable=False, server_default="0"),
+    Column("new", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("pacing_seconds", JSON),
+    Column("flood_waits", Integer, nullable=False, server_default="0"),
+    Column("flood_wait_seconds", Float, nullable=False, server_default="0"),
+    Column("error", Text),
+)
+
+counter_snapshots = Table(
+    "counter_snapshots",
+    metadata,
+    Column("channel_id", Integer, primary_key=True),
+    Column("message_id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("views", Integer),
+    Column("forwards", Integer),
+    Column("replies", Integer),
+    Column("reactions", Integer),
+    Column("paid_reactions", Integer),
+    Column("reactions_json", JSON),
+    ForeignKeyConstraint(
+        ["channel_id", "message_id"], ["posts.channel_id", "posts.message_id"], ondelete="CASCADE"
+    ),
+)
+
+subscriber_snapshots = Table(
+    "subscriber_snapshots",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("subscribers", Integer),
+)
+
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("cadence", String(8), nullable=False),
+    Column("weekday", Integer),
+    Column("at_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("channel_ids", JSON, nullable=False),
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("last_slot_sent", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("chat_id", "cadence", "weekday", "at_time", "timezone", name="uq_digest_slot"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE")),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+)
+
+
+Index("ix_posts_channel_date", posts.c.channel_id, posts.c.date)
+Index("ix_runs_channel_started", runs.c.channel_id, runs.c.started_at)
+Index("ix_subscriber_snapshots_taken", subscriber_snapshots.c.channel_id, subscriber_snapshots.c.taken_at)
