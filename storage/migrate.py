@@ -58,7 +58,7 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-async def migrate(engine: AsyncEngine, target: str = "head") -> None:
+async def migrate(engine: AsyncEngine, target: str = "heads") -> None:
     """Upgrade the database to `target` (the newest schema by default)."""
     async with engine.connect() as conn:
         await conn.run_sync(_upgrade, target)
