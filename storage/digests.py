@@ -70,6 +70,15 @@ class DigestRepo:
         result = await self.conn.execute(_subs.delete().where(_subs.c.chat_id == chat_id))
         return result.rowcount
 
+    async def delete(self, sub_id: int) -> None:
+        await self.conn.execute(_subs.delete().where(_subs.c.id == sub_id))
+
+    async def set_channels(self, sub_id: int, channel_ids: Sequence[int]) -> None:
+        """Change which channels a subscription covers (empty: every tracked channel)."""
+        await self.conn.execute(
+            update(_subs).where(_subs.c.id == sub_id).values(channel_ids=list(channel_ids))
+        )
+
 
 class AlertRepo:
     def __init__(self, conn: AsyncConnection) -> None:
