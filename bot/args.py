@@ -26,7 +26,8 @@ async def ref_arg(
     try:
         return parse_ref(parts[0]), parts[1:]
     except RefError as exc:
-        await reply(message, f"{esc(exc.reason)}\n{usage(command.command)}")
+        reason = exc.reason if len(exc.reason) <= 300 else exc.reason[:300] + "…"
+        await reply(message, f"{esc(reason)}\n{usage(command.command)}")
         return None
 
 

@@ -93,8 +93,13 @@ class BotAPIServer:
     # -- the control side: act as users ------------------------------------------------------
 
     def open_chat(
-        self, user_id: int, first_name: str = "User", username: str | None = None,
-        chat_id: int | None = None, chat_type: str = "private", title: str | None = None,
+        self,
+        user_id: int,
+        first_name: str = "User",
+        username: str | None = None,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        title: str | None = None,
     ) -> Chat:
         """Make a chat exist (a user who pressed Start, or a group the bot is in)."""
         chat_id = user_id if chat_id is None else chat_id
@@ -105,14 +110,23 @@ class BotAPIServer:
         return chat
 
     async def send_message(
-        self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private",
-        first_name: str = "User", username: str | None = None,
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "User",
+        username: str | None = None,
     ) -> int:
         """A user sends `text` to the bot (in a private chat, or in the group `chat_id`)."""
         chat = self.open_chat(user_id, first_name, username, chat_id, chat_type)
         message = {
-            "message_id": chat.new_message_id(), "date": int(time.time()), "chat": chat.json(),
-            "from": user_json(user_id, first_name, username), "text": text,
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+            "chat": chat.json(),
+            "from": user_json(user_id, first_name, username),
+            "text": text,
         }
         if entities := command_entities(text):
             message["entities"] = entities
@@ -127,11 +141,17 @@ class BotAPIServer:
         query_id = f"cb{next(self._callback_ids)}"
         self._callbacks.add(query_id)
         sender = user_json(self.bot_id, "ChannelPulse", self.bot_username, is_bot=True)
-        await self._push({"callback_query": {
-            "id": query_id, "from": user_json(user_id, chat.first_name, chat.username),
-            "message": message_json(chat, current, int(time.time()), sender),
-            "chat_instance": str(chat.id), "data": data,
-        }})
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user_json(user_id, chat.first_name, chat.username),
+                    "message": message_json(chat, current, int(time.time()), sender),
+                    "chat_instance": str(chat.id),
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
     def block(self, chat_id: int) -> None:
@@ -154,7 +174,7 @@ class BotAPIServer:
         assert self._changed is not None, "start the server first"
 
         def unread() -> list[SentMessage]:
-            return self.messages(chat_id)[self._cursor.get(chat_id, 0):]
+            return self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
 
         async with self._changed:
             try:
@@ -172,7 +192,7 @@ class BotAPIServer:
         while seen != len(self.messages(chat_id)):
             seen = len(self.messages(chat_id))
             await asyncio.sleep(quiet)
-        result = self.messages(chat_id)[self._cursor.get(chat_id, 0):]
+        result = self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
         self._cursor[chat_id] = seen
         return result
 
@@ -242,8 +262,12 @@ class BotAPIServer:
     # -- methods -------------------------------------------------------------------------------
 
     async def _api_getme(self, params: dict[str, Any], files: dict) -> Any:
-        return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _api_deletewebhook(self, params: dict[str, Any], files: dict) -> Any:
         return True
@@ -279,8 +303,16 @@ class BotAPIServer:
         html = str(params.get("caption", ""))
         plain, tags = m.parse_text(html, params.get("parse_mode"), m.CAPTION_LIMIT, "caption")
         sent = SentMessage(
-            chat.id, chat.new_message_id(), kind, plain, html or None, tags, m.reply_markup(params),
-            data, filename, mime,
+            chat.id,
+            chat.new_message_id(),
+            kind,
+            plain,
+            html or None,
+            tags,
+            m.reply_markup(params),
+            data,
+            filename,
+            mime,
         )
         return await self._record(chat, sent)
 

@@ -10,10 +10,26 @@ import re
 from dataclasses import dataclass
 
 # Tags Telegram accepts in HTML parse mode (https://core.telegram.org/bots/api#html-style).
-ALLOWED_TAGS = frozenset({
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "tg-emoji", "code", "pre", "blockquote",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+    }
+)
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ATTR = r"""\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?"""
 _TAG = re.compile(rf"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:{_ATTR})*)\s*>")
@@ -64,7 +80,7 @@ def parse_html(source: str) -> ParsedText:
                 stack.pop()
             else:
                 if name == "a" and "href" not in match.group(3):
-                    raise EntityParseError(f"Tag \"a\" must have attribute href at byte offset {offset}")
+                    raise EntityParseError(f'Tag "a" must have attribute href at byte offset {offset}')
                 stack.append(name)
                 opened.append(name)
             pos = match.end()

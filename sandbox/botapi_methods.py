@@ -105,13 +105,19 @@ def edit_text(server: BotAPIServer, chat: Chat, params: dict[str, Any]) -> SentM
         raise bad_request("message to edit not found")
     plain, tags = parse_text(str(params.get("text", "")), params.get("parse_mode"), TEXT_LIMIT, "text")
     markup = reply_markup(params)
-    if plain == current.text and markup == current.reply_markup:
+    if (plain, tags, markup) == (current.text, current.tags, current.reply_markup):
         raise bad_request(
             "message is not modified: specified new message content and reply markup are exactly "
             "the same as a current content and reply markup of the message"
         )
     return SentMessage(
-        chat.id, message_id, "edit", plain, str(params.get("text")), tags, markup,
+        chat.id,
+        message_id,
+        "edit",
+        plain,
+        str(params.get("text")),
+        tags,
+        markup,
     )
 
 

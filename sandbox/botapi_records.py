@@ -90,15 +90,23 @@ def message_json(chat: Chat, sent: SentMessage, date: int, sender: dict[str, Any
     data: dict[str, Any] = {"message_id": sent.message_id, "date": date, "chat": chat.json(), "from": sender}
     if sent.kind == "photo":
         file_id = f"photo-{chat.id}-{sent.message_id}"
-        data["photo"] = [{
-            "file_id": file_id, "file_unique_id": file_id, "width": 1200, "height": 800,
-            "file_size": len(sent.data or b""),
-        }]
+        data["photo"] = [
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "width": 1200,
+                "height": 800,
+                "file_size": len(sent.data or b""),
+            }
+        ]
     elif sent.kind == "document":
         file_id = f"doc-{chat.id}-{sent.message_id}"
         data["document"] = {
-            "file_id": file_id, "file_unique_id": file_id, "file_name": sent.filename,
-            "mime_type": sent.mime_type, "file_size": len(sent.data or b""),
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": sent.filename,
+            "mime_type": sent.mime_type,
+            "file_size": len(sent.data or b""),
         }
     key = "text" if sent.kind in ("text", "edit") else "caption"
     if sent.text:

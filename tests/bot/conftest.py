@@ -32,8 +32,12 @@ async def botapi() -> AsyncIterator[BotAPIServer]:
 @pytest.fixture
 def settings(botapi: BotAPIServer, db_url: str) -> Settings:
     return load_settings(
-        env_file=None, bot_token=DEFAULT_TOKEN, admin_ids=[ADMIN, OTHER_ADMIN],
-        bot_api_url=botapi.base_url, database_url=db_url, digest_timezone="Europe/Berlin",
+        env_file=None,
+        bot_token=DEFAULT_TOKEN,
+        admin_ids=[ADMIN, OTHER_ADMIN],
+        bot_api_url=botapi.base_url,
+        database_url=db_url,
+        digest_timezone="Europe/Berlin",
     )
 
 

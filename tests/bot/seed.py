@@ -14,8 +14,15 @@ from storage.runs import RunRepo, SubscriberRepo
 
 
 async def add_channel(
-    engine: AsyncEngine, username: str, now: datetime, *, title: str | None = None,
-    status: str = "active", reason: str | None = None, posts: int = 0, subscribers: int | None = None,
+    engine: AsyncEngine,
+    username: str,
+    now: datetime,
+    *,
+    title: str | None = None,
+    status: str = "active",
+    reason: str | None = None,
+    posts: int = 0,
+    subscribers: int | None = None,
     added_by: int | None = None,
 ) -> Channel:
     """A channel as the collector would leave it: resolved, with `posts` posts and a subscriber count."""
@@ -24,8 +31,12 @@ async def add_channel(
         channel, _ = await repo.add(f"@{username}", username, added_by, now)
         collected = now - timedelta(minutes=30) if status == "active" else None
         await repo.update(
-            channel.id, title=title, status=status, status_reason=reason,
-            last_collected_at=collected, next_collection_at=now + timedelta(minutes=30),
+            channel.id,
+            title=title,
+            status=status,
+            status_reason=reason,
+            last_collected_at=collected,
+            next_collection_at=now + timedelta(minutes=30),
         )
         if posts or subscribers is not None:
             run_id = await RunRepo(conn).start(channel.id, now - timedelta(minutes=30))

@@ -8,7 +8,13 @@ from sandbox.botapi_html import parse_html
 
 def test_numbers_read_like_people_write_them() -> None:
     assert [human(n) for n in (0, 999, 1000, 12_345, 999_950, 1_234_567, 2_000_000_000)] == [
-        "0", "999", "1K", "12.3K", "1M", "1.2M", "2B",
+        "0",
+        "999",
+        "1K",
+        "12.3K",
+        "1M",
+        "1.2M",
+        "2B",
     ]
     assert human(None) == "unknown"
     assert signed(1234) == "+1.2K" and signed(-35) == "-35" and signed(0) == "±0"
