@@ -76,8 +76,11 @@ def _runs_table(report: StatusReport) -> Table:
     extra = sorted({k for r in report.runs for k in r.pacing_seconds} - set(LAYERS))
     layers = (*LAYERS, *extra)
     table = Table(title="Last runs (seconds spent per pacing layer)", title_justify="left")
-    for col in ("run", "channel", "started", "took s", "fetched", "new", "upd", *layers, "FloodWaits"):
-        table.add_column(col, justify="left" if col in ("channel", "started") else "right")
+    table.add_column("run", justify="right")
+    table.add_column("@channel")
+    table.add_column("started (UTC)")
+    for col in ("took s", "fetched", "new", "upd", *layers, "FloodWaits"):
+        table.add_column(col, justify="right")
     for r in report.runs:
         took = f"{r.seconds:.1f}" if r.seconds is not None else "running"
         floods = f"{r.flood_waits} ({r.flood_wait_seconds:g}s)" if r.flood_waits else "0"
