@@ -30,7 +30,7 @@ async def status_command(
         print(f"status: cannot open the database: {_first_line(exc)}", file=sys.stderr)
         return 1
     try:
-        report = await gather_status(engine, now)
+        report = await gather_status(engine, now, session=settings.telegram_session)
     finally:
         await engine.dispose()
     if as_json:

@@ -78,6 +78,25 @@ class SessionLock:
         self.release()
 
 
+def lock_holder(session: Path, proc_locks: Path = Path("/proc/locks")) -> int | None:
+    """The pid holding `session`'s lock, or None when it is free; OSError when the OS cannot say.
+
+    Read from the kernel's lock table rather than by trying the lock: a probe that took it even
+    for a moment could make a `run` starting at that instant refuse to start.
+    """
+    try:
+        st = os.stat(lock_path(session))
+    except FileNotFoundError:
+        return None
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in proc_locks.read_text().splitlines():
+        fields = line.split()
+        # "7: FLOCK  ADVISORY  WRITE 9293 fe:00:2150124 0 EOF"
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+            return int(fields[4])
+    return None
+
+
 def _read_pid(fd: int) -> int | None:
     try:
         text = os.pread(fd, 32, 0).decode().strip()

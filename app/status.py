@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.lock import lock_holder
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
 from storage.digests import DigestRepo
@@ -66,6 +68,8 @@ class StatusReport:
     generated_at: datetime
     database: str
     schema: str | None
+    process: str  # "running" (a process holds the session lock), "stopped" or "unknown"
+    process_pid: int | None
     channels: tuple[ChannelStatus, ...]
     last_collection: datetime | None
     next_collection: datetime | None
@@ -73,8 +77,11 @@ class StatusReport:
     digests: tuple[DigestStatus, ...]
 
 
-async def gather_status(engine: AsyncEngine, now: datetime, runs: int = 10) -> StatusReport:
-    """Read everything `status` shows in one read transaction."""
+async def gather_status(
+    engine: AsyncEngine, now: datetime, session: Path | None = None, runs: int = 10
+) -> StatusReport:
+    """Read everything `status` shows in one read transaction, and who holds `session`'s lock."""
+    process, pid = _process(session)
     schema = await current_revision(engine)
     async with read(engine) as conn:
         tracked = await ChannelRepo(conn).list_all()
@@ -97,6 +104,8 @@ async def gather_status(engine: AsyncEngine, now: datetime, runs: int = 10) -> S
         generated_at=now,
         database=make_url(str(engine.url)).render_as_string(hide_password=True),
         schema=schema,
+        process=process,
+        process_pid=pid,
         channels=channels,
         last_collection=max(collected, default=None),
         next_collection=min(upcoming, default=None),
@@ -117,6 +126,16 @@ async def gather_status(engine: AsyncEngine, now: datetime, runs: int = 10) -> S
             for s in subs
         ),
     )
+
+
+def _process(session: Path | None) -> tuple[str, int | None]:
+    if session is None:
+        return "unknown", None
+    try:
+        pid = lock_holder(session)
+    except (OSError, ValueError):
+        return "unknown", None
+    return ("running", pid) if pid is not None else ("stopped", None)
 
 
 def status_json(report: StatusReport) -> dict[str, Any]:

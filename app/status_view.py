@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.status import LAYERS, StatusReport
+from storage.channels import COLLECTABLE
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -25,6 +26,13 @@ def when(moment: datetime | None, now: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC ({rel})"
 
 
+def due(moment: datetime | None, now: datetime) -> str:
+    """When a collection is due: a time ahead, or "due now" once it has passed."""
+    if moment is None or moment <= now:
+        return "due now"
+    return when(moment, now)
+
+
 def _span(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -35,9 +43,14 @@ def _span(seconds: float) -> str:
 def render_status(report: StatusReport, console: Console) -> None:
     now = report.generated_at
     console.print(f"[bold]ChannelPulse[/bold] — {report.database} (schema {report.schema or 'empty'})")
+    process = {
+        "running": f"running (pid {report.process_pid})",
+        "stopped": "not running",
+    }.get(report.process, "unknown")
+    upcoming = due(report.next_collection, now) if report.next_collection else "nothing to collect"
     console.print(
-        f"last collection: {when(report.last_collection, now)}; "
-        f"next collection due: {when(report.next_collection, now)}"
+        f"ChannelPulse process: {process}; last collection: {when(report.last_collection, now)}; "
+        f"next collection: {upcoming}"
     )
     if not report.channels:
         console.print("No channels tracked yet: send /add_channel @name to the bot, "
@@ -51,7 +64,7 @@ def render_status(report: StatusReport, console: Console) -> None:
             name = f"@{c.username}" + (f"\n{c.title}" if c.title else "")
             table.add_row(
                 name, status, f"{c.posts:,}", when(c.last_collected_at, now),
-                when(c.next_collection_at, now) if c.status in ("queued", "active") else "—",
+                due(c.next_collection_at, now) if c.status in COLLECTABLE else "—",
             )
         console.print(table)
     if report.runs:

@@ -128,3 +128,10 @@ def test_a_server_database_is_one_line_pointing_at_its_own_tools(
     assert main.main(["backup"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pg_dump" in err[0] and "secret" not in err[0]
+
+
+def test_backup_is_a_listed_subcommand_with_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main.main(["backup", "--help"])
+    assert info.value.code == 0
+    assert "usage: python main.py backup [-h] [file]" in capsys.readouterr().out

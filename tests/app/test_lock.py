@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.lock import SessionLock, SessionLocked, SessionLockError, lock_path
+from app.lock import SessionLock, SessionLocked, SessionLockError, lock_holder, lock_path
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD = textwrap.dedent("""
@@ -99,3 +99,32 @@ def test_a_folder_that_cannot_hold_the_lock_is_one_clear_line(tmp_path: Path) ->
         SessionLock(blocker / "pulse.session").acquire()
     assert str(info.value).startswith(f"cannot create the session lock {blocker / 'pulse.session.lock'}")
     assert "\n" not in str(info.value)
+
+
+def test_lock_holder_reads_the_pid_from_the_kernel_without_taking_the_lock(
+    holder: tuple[subprocess.Popen[str], Path],
+) -> None:
+    proc, session = holder
+    assert lock_holder(session) == proc.pid
+    # Asking did not take the lock: a process that really tries is still refused by the holder.
+    with pytest.raises(SessionLocked):
+        SessionLock(session).acquire()
+    proc.communicate(input="", timeout=10)
+    assert lock_holder(session) is None
+
+
+def test_lock_holder_ignores_other_locks_and_waiters(tmp_path: Path) -> None:
+    session = tmp_path / "pulse.session"
+    assert lock_holder(session) is None  # no lock file at all
+    lock_path(session).write_text("")
+    st = lock_path(session).stat()
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    table = tmp_path / "locks"
+    table.write_text(
+        f"1: POSIX  ADVISORY  WRITE 11 {inode} 0 EOF\n"
+        f"2: -> FLOCK  ADVISORY  WRITE 22 {inode} 0 EOF\n"
+        f"3: FLOCK  ADVISORY  WRITE 33 00:01:{st.st_ino + 1} 0 EOF\n"
+    )
+    assert lock_holder(session, proc_locks=table) is None
+    table.write_text(table.read_text() + f"4: FLOCK  ADVISORY  WRITE 44 {inode} 0 EOF\n")
+    assert lock_holder(session, proc_locks=table) == 44

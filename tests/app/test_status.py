@@ -123,3 +123,52 @@ def test_health_check_fails_when_the_database_cannot_open(
     assert captured.out == ""
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("status: cannot open the database: ")
+
+
+async def test_a_run_in_progress_and_a_due_channel_read_as_such(engine: AsyncEngine, now: datetime) -> None:
+    async with write(engine) as conn:
+        channel, _ = await ChannelRepo(conn).add("@fresh", "fresh", None, now - timedelta(minutes=5))
+        await RunRepo(conn).start(channel.id, now - timedelta(seconds=40))
+    report = await gather_status(engine, now)
+    (run,) = report.runs
+    assert run.finished_at is None and run.seconds is None
+    assert status_json(report)["runs"][0]["pacing_seconds"] == dict.fromkeys(LAYERS, 0.0)
+    out = io.StringIO()
+    render_status(report, Console(file=out, width=250))
+    text = out.getvalue()
+    assert "running" in text and "next collection: due now" in text
+    assert "ChannelPulse process: unknown" in text  # no session path given
+
+
+async def test_an_empty_database_says_what_to_do(engine: AsyncEngine, now: datetime) -> None:
+    out = io.StringIO()
+    render_status(await gather_status(engine, now), Console(file=out, width=250))
+    text = out.getvalue()
+    assert "next collection: nothing to collect" in text
+    assert "No channels tracked yet: send /add_channel @name to the bot" in text
+
+
+def test_status_names_the_process_holding_the_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.lock import SessionLock
+
+    assert main.main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["process"] == "stopped"
+    hold = "import sys; from pathlib import Path; from app.lock import SessionLock\n" \
+        "with SessionLock(Path('data/pulse.session')):\n    print('locked', flush=True); sys.stdin.read()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", hold], cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        assert main.main(["status", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert (data["process"], data["process_pid"]) == ("running", proc.pid)
+        assert main.main(["status"]) == 0
+        assert f"ChannelPulse process: running (pid {proc.pid})" in capsys.readouterr().out
+    finally:
+        proc.communicate(input="", timeout=10)
+    with SessionLock(tmp_path / "data" / "pulse.session"):
+        pass  # status never kept the lock for itself
