@@ -106,9 +106,7 @@ class PostRepo:
         return [CounterSnapshot.from_row(r) for r in await self.conn.execute(stmt)]
 
     async def count_by_channel(self) -> dict[int, int]:
-        """Live (not deleted) posts stored per channel id; channels without posts are absent."""
-        stmt = (
-            select(posts.c.channel_id, func.count()).where(posts.c.deleted.is_(False))
-            .group_by(posts.c.channel_id)
-        )
+        """Posts stored per channel id, deleted ones included (their history is kept)."""
+        # No filter on purpose: the count is then read from the primary key index alone.
+        stmt = select(posts.c.channel_id, func.count()).group_by(posts.c.channel_id)
         return {int(cid): int(n) for cid, n in await self.conn.execute(stmt)}

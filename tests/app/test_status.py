@@ -36,6 +36,7 @@ async def _seed(engine: AsyncEngine, now: datetime) -> None:
         await channels.set_status(bad.id, "failed", "the channel is private (CHANNEL_PRIVATE)")
         for i in range(1, 4):
             await PostRepo(conn).upsert(Post(good.id, i, now - timedelta(hours=i)), now)
+        await PostRepo(conn).mark_deleted(good.id, 3, now)  # still stored, with its history
         run_id = await runs.start(good.id, now - timedelta(minutes=32))
         await runs.finish(
             run_id,
