@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import asyncio
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from app.commands import backup_command, status_command
+from app.logs import configure_logging, settings_secrets
 from settings import Settings, SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -20,6 +23,14 @@ def not_landed(issue: str) -> Handler:
         return 2
 
     return handler
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(status_command(settings, as_json=args.json, now=datetime.now(UTC)))
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(backup_command(settings, args.file, now=datetime.now(UTC)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,8 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=not_landed("the analytics issue"))
 
     p = sub.add_parser("status", help="tracked channels, recent runs and digests, without the bot")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=not_landed("the running-app issue"))
+    p.add_argument("--json", action="store_true", help="as JSON, for scripts and health checks")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("backup", help="a consistent copy of the SQLite database, safe while the app runs")
+    p.add_argument("file", nargs="?", help="where to write it (default: beside the database, timestamped)")
+    p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
     p.set_defaults(handler=not_landed("the running-app issue"))
@@ -70,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(f"settings: {line}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     missing = settings.missing_for(args.command)
     if missing:
         for line in missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
@@ -104,3 +104,9 @@ class PostRepo:
             stmt = stmt.where(counter_snapshots.c.taken_at >= since)
         stmt = stmt.order_by(counter_snapshots.c.message_id, counter_snapshots.c.taken_at)
         return [CounterSnapshot.from_row(r) for r in await self.conn.execute(stmt)]
+
+    async def count_by_channel(self) -> dict[int, int]:
+        """Posts stored per channel id, deleted ones included (their history is kept)."""
+        # No filter on purpose: the count is then read from the primary key index alone.
+        stmt = select(posts.c.channel_id, func.count()).group_by(posts.c.channel_id)
+        return {int(cid): int(n) for cid, n in await self.conn.execute(stmt)}

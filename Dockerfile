@@ -1,0 +1,28 @@
+# A minimal image for `python main.py run`. Data and the Telethon session live in /app/data,
+# which docker-compose.yml puts on a volume. Sign in once before the first start:
+#   docker compose run --rm channelpulse python main.py login
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY main.py settings.py ./
+COPY app ./app
+COPY analytics ./analytics
+COPY bot ./bot
+COPY collector ./collector
+COPY sandbox ./sandbox
+COPY storage ./storage
+RUN python -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir . \
+    && useradd --system --uid 10001 --home-dir /app channelpulse \
+    && mkdir -p /app/data && chown channelpulse /app/data
+
+USER channelpulse
+VOLUME ["/app/data"]
+# SIGTERM is the graceful stop; compose's stop_grace_period gives it time to finish.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
+    CMD ["python", "main.py", "status", "--json"]
+CMD ["python", "main.py", "run"]

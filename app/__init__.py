@@ -1,0 +1,1 @@
+"""Composition helpers for the running app (logging, the session lock, status), so main.py stays thin."""

@@ -1,0 +1,105 @@
+"""Rich tables for `python main.py status` on a terminal (scripts use `--json`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from app.status import LAYERS, StatusReport
+from storage.channels import COLLECTABLE
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    """`2026-03-02 12:00 UTC (5m ago)`; "never" for None."""
+    if moment is None:
+        return "never"
+    delta = (moment - now).total_seconds()
+    if abs(delta) < 60:
+        rel = "now"
+    else:
+        span = _span(abs(delta))
+        rel = f"in {span}" if delta > 0 else f"{span} ago"
+    return f"{moment:%Y-%m-%d %H:%M} UTC ({rel})"
+
+
+def due(moment: datetime | None, now: datetime) -> str:
+    """When a collection is due: a time ahead, or "due now" once it has passed."""
+    if moment is None or moment <= now:
+        return "due now"
+    return when(moment, now)
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def render_status(report: StatusReport, console: Console) -> None:
+    now = report.generated_at
+    console.print(f"[bold]ChannelPulse[/bold] — {report.database} (schema {report.schema or 'empty'})")
+    process = {
+        "running": f"running (pid {report.process_pid})",
+        "stopped": "not running",
+    }.get(report.process, "unknown")
+    upcoming = due(report.next_collection, now) if report.next_collection else "nothing to collect"
+    console.print(
+        f"ChannelPulse process: {process}; last collection: {when(report.last_collection, now)}; "
+        f"next collection: {upcoming}"
+    )
+    if not report.channels:
+        console.print("No channels tracked yet: send /add_channel @name to the bot, "
+                      "or run `python main.py collect @name`.")
+    else:
+        table = Table(title="Channels", title_justify="left")
+        for col in ("channel", "status", "posts", "last collected", "next collection"):
+            table.add_column(col, justify="right" if col == "posts" else "left")
+        for c in report.channels:
+            status = f"{c.status}: {c.reason}" if c.reason else c.status
+            name = f"@{c.username}" + (f"\n{c.title}" if c.title else "")
+            table.add_row(
+                name, status, f"{c.posts:,}", when(c.last_collected_at, now),
+                due(c.next_collection_at, now) if c.status in COLLECTABLE else "—",
+            )
+        console.print(table)
+    if report.runs:
+        console.print(_runs_table(report))
+    if report.digests:
+        table = Table(title="Digests scheduled", title_justify="left")
+        for col in ("chat", "when", "channels", "state", "last sent"):
+            table.add_column(col)
+        for d in report.digests:
+            day = f"{WEEKDAYS[d.weekday]} " if d.cadence == "weekly" and d.weekday is not None else ""
+            table.add_row(
+                str(d.chat_id), f"{d.cadence} {day}{d.at_time} {d.timezone}",
+                ", ".join(d.channels) or "all", "paused" if d.paused else "active",
+                when(d.last_slot_sent, now),
+            )
+        console.print(table)
+    else:
+        console.print("No digests scheduled (the bot's /digest daily HH:MM sets one up).")
+
+
+def _runs_table(report: StatusReport) -> Table:
+    extra = sorted({k for r in report.runs for k in r.pacing_seconds} - set(LAYERS))
+    layers = (*LAYERS, *extra)
+    table = Table(title="Last runs (seconds spent per pacing layer)", title_justify="left")
+    table.add_column("run", justify="right")
+    table.add_column("@channel")
+    table.add_column("started (UTC)")
+    for col in ("took s", "fetched", "new", "upd", *layers, "FloodWaits"):
+        table.add_column(col, justify="right")
+    for r in report.runs:
+        took = f"{r.seconds:.1f}" if r.seconds is not None else "running"
+        floods = f"{r.flood_waits} ({r.flood_wait_seconds:g}s)" if r.flood_waits else "0"
+        table.add_row(
+            str(r.id), r.channel + (f"\nerror: {r.error}" if r.error else ""),
+            f"{r.started_at:%m-%d %H:%M:%S}", took, str(r.fetched), str(r.new), str(r.updated),
+            *(f"{r.pacing_seconds.get(layer, 0.0):.1f}" for layer in layers), floods,
+        )
+    return table

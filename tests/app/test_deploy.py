@@ -1,0 +1,99 @@
+"""No container engine or systemd runs here: test what the deployment files name and run."""
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+HEALTH = ["python", "main.py", "status", "--json"]
+
+
+def _unit() -> dict[str, list[str]]:
+    """The [Service] section as key → values (systemd allows a key more than once)."""
+    values: dict[str, list[str]] = {}
+    section = None
+    for raw in (ROOT / "deploy" / "channelpulse.service").read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]":
+            key, _, value = line.partition("=")
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def _subcommands() -> set[str]:
+    parser = main.build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    return set(sub.choices)  # type: ignore[arg-type]
+
+
+def test_systemd_unit_runs_main_py_run_from_the_venv_with_a_graceful_stop() -> None:
+    unit = _unit()
+    workdir = Path(unit["WorkingDirectory"][0])
+    exec_start = shlex.split(unit["ExecStart"][0])
+    assert exec_start[0] == str(workdir / ".venv" / "bin" / "python")
+    assert exec_start[1:] == ["main.py", "run"] and exec_start[2] in _subcommands()
+    assert unit["EnvironmentFile"] == [str(workdir / ".env")]
+    assert unit["Restart"] == ["on-failure"] and unit["KillSignal"] == ["SIGTERM"]
+    assert int(unit["TimeoutStopSec"][0]) >= 10
+    # The paths the unit names relative to WorkingDirectory exist in a checkout: main.py, the
+    # .env it is made from, and the Makefile that creates .venv/bin/python.
+    assert (ROOT / "main.py").is_file() and (ROOT / ".env.example").is_file()
+    assert re.search(r"^VENV := \.venv$", (ROOT / "Makefile").read_text(), re.M)
+
+
+def test_dockerfile_copies_only_what_exists_and_runs_main_py() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    copied = [
+        src for line in text.splitlines() if line.startswith("COPY ")
+        for src in line.split()[1:-1]
+    ]
+    assert copied and all((ROOT / src).exists() for src in copied), copied
+    # Every package pyproject installs is in the image.
+    for package in ("app", "analytics", "bot", "collector", "sandbox", "storage"):
+        assert package in copied
+    assert 'CMD ["python", "main.py", "run"]' in text
+    health = re.search(r"HEALTHCHECK .*?CMD (\[.*?\])", text, re.S)
+    assert health and json.loads(health.group(1)) == HEALTH
+
+
+def test_compose_keeps_data_and_session_on_the_volume() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "- ./data:/app/data" in text
+    assert 'DATABASE_URL: "sqlite+aiosqlite:///data/pulse.db"' in text
+    assert 'TELEGRAM_SESSION: "data/pulse.session"' in text
+    # The defaults agree, so a .env that sets neither lands on the volume too.
+    assert Settings.model_fields["telegram_session"].default == Path("data/pulse.session")
+    assert Settings.model_fields["database_url"].default.endswith("///data/pulse.db")
+    test = re.search(r"healthcheck:\s*\n\s*test: (\[.*\])", text)
+    assert test and json.loads(test.group(1)) == ["CMD", *HEALTH]
+
+
+def test_dockerignore_keeps_secrets_and_state_out_of_the_image() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for entry in (".env", "data/", "*.session", ".venv/", ".git"):
+        assert entry in ignored
+
+
+@pytest.mark.parametrize("prepare", ["fresh", "existing"])
+def test_the_health_check_command_passes_in_a_fresh_and_a_used_data_folder(
+    tmp_path: Path, prepare: str
+) -> None:
+    command = [sys.executable, str(ROOT / "main.py"), *HEALTH[2:]]
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite+aiosqlite:///data/pulse.db"}
+    runs = 2 if prepare == "existing" else 1
+    for _ in range(runs):
+        proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["schema"]

@@ -1,0 +1,175 @@
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import main
+from app.status import LAYERS, gather_status, status_json
+from app.status_view import render_status
+from storage.channels import ChannelRepo
+from storage.db import write
+from storage.digests import DigestRepo
+from storage.migrate import open_database
+from storage.models import Post, RunResult
+from storage.posts import PostRepo
+from storage.runs import RunRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+PACING = {"message": 24.5, "batch": 27.0, "extended": 20.0, "channel": 8.0, "request_gap": 1.2}
+
+
+async def _seed(engine: AsyncEngine, now: datetime) -> None:
+    async with write(engine) as conn:
+        channels, runs = ChannelRepo(conn), RunRepo(conn)
+        good, _ = await channels.add("@good", "good", 1, now - timedelta(hours=2))
+        bad, _ = await channels.add("t.me/gone", "gone", 1, now - timedelta(hours=2))
+        await channels.update(
+            good.id, status="active", title="Good News", last_collected_at=now - timedelta(minutes=30),
+            next_collection_at=now + timedelta(minutes=30),
+        )
+        await channels.set_status(bad.id, "failed", "the channel is private (CHANNEL_PRIVATE)")
+        for i in range(1, 4):
+            await PostRepo(conn).upsert(Post(good.id, i, now - timedelta(hours=i)), now)
+        await PostRepo(conn).mark_deleted(good.id, 3, now)  # still stored, with its history
+        run_id = await runs.start(good.id, now - timedelta(minutes=32))
+        await runs.finish(
+            run_id,
+            RunResult(fetched=50, new=3, updated=47, pacing_seconds=PACING, flood_waits=1,
+                      flood_wait_seconds=30.0),
+            now - timedelta(minutes=30),
+        )
+        failed_run = await runs.start(bad.id, now - timedelta(minutes=29))
+        await runs.finish(failed_run, RunResult(error="ChannelPrivateError"), now - timedelta(minutes=29))
+        await DigestRepo(conn).subscribe(42, "weekly", "09:30", "Europe/Berlin", [good.id], now, weekday=0)
+
+
+async def test_report_shows_channels_failures_runs_and_digests(engine: AsyncEngine, now: datetime) -> None:
+    await _seed(engine, now)
+    report = await gather_status(engine, now)
+    by_name = {c.username: c for c in report.channels}
+    assert by_name["good"].posts == 3 and by_name["good"].title == "Good News"
+    assert by_name["gone"].status == "failed"
+    assert by_name["gone"].reason == "the channel is private (CHANNEL_PRIVATE)"
+    assert report.last_collection == now - timedelta(minutes=30)
+    assert report.next_collection == now + timedelta(minutes=30)  # the failed channel is not due
+    newest, older = report.runs
+    assert (newest.channel, newest.error) == ("@gone", "ChannelPrivateError")
+    assert older.seconds == 120.0 and older.pacing_seconds == PACING and older.flood_waits == 1
+    (digest,) = report.digests
+    assert (digest.cadence, digest.weekday, digest.at_time, digest.channels) == (
+        "weekly", 0, "09:30", ("@good",)
+    )
+
+
+async def test_json_has_every_pacing_layer_and_iso_times(engine: AsyncEngine, now: datetime) -> None:
+    await _seed(engine, now)
+    data = json.loads(json.dumps(status_json(await gather_status(engine, now))))
+    run = data["runs"][1]
+    assert list(run["pacing_seconds"]) == list(LAYERS)
+    assert run["pacing_seconds"]["flood_wait"] == 0.0 and run["pacing_seconds"]["batch"] == 27.0
+    assert run["flood_waits"] == 1 and run["flood_wait_seconds"] == 30.0
+    assert datetime.fromisoformat(data["next_collection"]) == now + timedelta(minutes=30)
+
+
+async def test_terminal_tables_name_the_failure_and_the_layers(engine: AsyncEngine, now: datetime) -> None:
+    await _seed(engine, now)
+    out = io.StringIO()
+    render_status(await gather_status(engine, now), Console(file=out, width=250))
+    text = out.getvalue()
+    assert "failed: the channel is private (CHANNEL_PRIVATE)" in text
+    for header in (*LAYERS, "FloodWaits"):
+        assert header in text
+    assert "1 (30s)" in text and "27.0" in text
+    assert "weekly Mon 09:30 Europe/Berlin" in text
+    assert "(in 30m)" in text and "(30m ago)" in text
+
+
+def test_cli_status_json_reads_what_is_stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    async def seed() -> None:
+        engine = await open_database("sqlite+aiosqlite:///data/pulse.db")
+        await _seed(engine, datetime.now().astimezone())
+        await engine.dispose()
+
+    asyncio.run(seed())
+    assert main.main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {c["username"]: c["status"] for c in data["channels"]} == {"good": "active", "gone": "failed"}
+
+
+def test_health_check_passes_on_a_fresh_database(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "status", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["channels"] == []
+    assert (tmp_path / "data" / "pulse.db").exists()
+
+
+def test_health_check_fails_when_the_database_cannot_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pulse.db").write_bytes(b"this is not an SQLite database" * 100)
+    assert main.main(["status", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("status: cannot open the database: ")
+
+
+async def test_a_run_in_progress_and_a_due_channel_read_as_such(engine: AsyncEngine, now: datetime) -> None:
+    async with write(engine) as conn:
+        channel, _ = await ChannelRepo(conn).add("@fresh", "fresh", None, now - timedelta(minutes=5))
+        await RunRepo(conn).start(channel.id, now - timedelta(seconds=40))
+    report = await gather_status(engine, now)
+    (run,) = report.runs
+    assert run.finished_at is None and run.seconds is None
+    assert status_json(report)["runs"][0]["pacing_seconds"] == dict.fromkeys(LAYERS, 0.0)
+    out = io.StringIO()
+    render_status(report, Console(file=out, width=250))
+    text = out.getvalue()
+    assert "running" in text and "next collection: due now" in text
+    assert "ChannelPulse process: unknown" in text  # no session path given
+
+
+async def test_an_empty_database_says_what_to_do(engine: AsyncEngine, now: datetime) -> None:
+    out = io.StringIO()
+    render_status(await gather_status(engine, now), Console(file=out, width=250))
+    text = out.getvalue()
+    assert "next collection: nothing to collect" in text
+    assert "No channels tracked yet: send /add_channel @name to the bot" in text
+
+
+def test_status_names_the_process_holding_the_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.lock import SessionLock
+
+    assert main.main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["process"] == "stopped"
+    hold = "import sys; from pathlib import Path; from app.lock import SessionLock\n" \
+        "with SessionLock(Path('data/pulse.session')):\n    print('locked', flush=True); sys.stdin.read()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", hold], cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        assert main.main(["status", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert (data["process"], data["process_pid"]) == ("running", proc.pid)
+        assert main.main(["status"]) == 0
+        assert f"ChannelPulse process: running (pid {proc.pid})" in capsys.readouterr().out
+    finally:
+        proc.communicate(input="", timeout=10)
+    with SessionLock(tmp_path / "data" / "pulse.session"):
+        pass  # status never kept the lock for itself
