@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import posts, subscriber_snapshots
+from storage.posts import PostRepo
+from storage.tables import subscriber_snapshots
 
 
 @dataclass(frozen=True)
@@ -18,15 +19,8 @@ class ChannelCounts:
 
 async def channel_counts(conn: AsyncConnection) -> dict[int, ChannelCounts]:
     """Tallies for every channel that has any, keyed by channel id (one query each, not one per channel)."""
-    stored = dict(
-        (
-            await conn.execute(
-                select(posts.c.channel_id, func.count())
-                .where(posts.c.deleted.is_(False))
-                .group_by(posts.c.channel_id)
-            )
-        ).all()
-    )
+    # The same count `python main.py status` shows: deleted posts are still stored.
+    stored = await PostRepo(conn).count_by_channel()
     newest = (
         select(subscriber_snapshots.c.channel_id, func.max(subscriber_snapshots.c.taken_at).label("at"))
         .group_by(subscriber_snapshots.c.channel_id)
