@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -254,6 +254,7 @@ class BotAPIServer:
         return user_json(self.bot_id, "ChannelPulse", self.bot_username, is_bot=True)
 
     async def _record(self, chat: Chat, sent: SentMessage) -> dict[str, Any]:
+        sent = replace(sent, at=time.perf_counter())
         chat.messages[sent.message_id] = sent
         self.sent.append(sent)
         await self._notify()

@@ -40,6 +40,7 @@ class SentMessage:
     data: bytes | None = None  # photo or document bytes
     filename: str | None = None
     mime_type: str | None = None
+    at: float = 0.0  # time.perf_counter() when the server received it (latency benchmarks)
 
     @property
     def buttons(self) -> list[str]:
