@@ -1,0 +1,212 @@
+"""Read-side SQL for analytics: album-collapsed posts with their ~24 h views, subscriber look-ups.
+
+Aggregation that would otherwise drag every counter snapshot into Python (the ~24 h snapshot of
+each post) runs in SQL; what needs medians or per-hour grouping gets one compact row per post.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.tables import UTCDateTime, alerts, counter_snapshots, posts, subscriber_snapshots
+
+SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
+EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class PostRow:
+    """One post as analytics counts it: an album's items folded into one (largest counters)."""
+
+    message_id: int
+    date: datetime
+    text: str
+    items: int
+    views: int | None
+    forwards: int | None
+    replies: int | None
+    reactions: int | None
+    paid_reactions: int | None
+    views_24h: int | None  # views at the snapshot nearest 24 h of age, between 20 h and 48 h
+
+
+@dataclass(frozen=True)
+class SubscriberPoint:
+    taken_at: datetime
+    subscribers: int
+
+
+def hours_between(conn: AsyncConnection, start: ColumnElement, end: ColumnElement) -> ColumnElement:
+    """`end - start` in hours, in the dialect's own date arithmetic."""
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 24.0
+    return func.extract("epoch", end - start) / 3600.0
+
+
+def _album_key(table) -> ColumnElement:  # type: ignore[no-untyped-def]
+    # Message ids are positive, so a negated id never collides with an album's grouped_id.
+    return func.coalesce(table.c.grouped_id, -table.c.message_id)
+
+
+async def collapsed_posts(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[PostRow]:
+    """Live, non-service posts published in [since, until), albums folded, oldest first."""
+    cond = [
+        posts.c.channel_id == channel_id, posts.c.date < until, posts.c.deleted.is_(False),
+        func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
+    ]
+    if since is not None:
+        cond.append(posts.c.date >= since)
+    p = select(
+        posts.c.message_id, posts.c.date, posts.c.text, posts.c.grouped_id, posts.c.views,
+        posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
+    ).where(*cond).cte("p")
+    cs = counter_snapshots
+    age = hours_between(conn, p.c.date, cs.c.taken_at)
+    ranked = (
+        select(
+            cs.c.message_id, cs.c.views,
+            func.row_number().over(
+                partition_by=cs.c.message_id, order_by=func.abs(age - 24.0)
+            ).label("rn"),
+        )
+        .select_from(p.join(cs, and_(cs.c.channel_id == channel_id, cs.c.message_id == p.c.message_id)))
+        .where(cs.c.views.is_not(None), age >= 20.0, age <= 48.0)
+        .subquery("s")
+    )
+    stmt = (
+        select(
+            func.min(p.c.message_id), func.min(p.c.date).label("date"),
+            func.max(func.substr(p.c.text, 1, EXCERPT_CHARS)), func.count(),
+            func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
+            func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(ranked.c.views),
+        )
+        .select_from(p.outerjoin(ranked, and_(ranked.c.message_id == p.c.message_id, ranked.c.rn == 1)))
+        .group_by(_album_key(p))
+        .order_by(func.min(p.c.date), func.min(p.c.message_id))
+    )
+    rows = await conn.execute(stmt)
+    date_type = UTCDateTime()
+    return [
+        PostRow(
+            r[0], _as_utc(date_type, r[1]), r[2] or "", r[3], r[4], r[5], r[6], r[7], r[8], r[9]
+        )
+        for r in rows
+    ]
+
+
+def _as_utc(date_type: UTCDateTime, value: object) -> datetime:
+    # Aggregates lose the column type, so SQLite hands back its stored text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    result = date_type.process_result_value(value, None)  # type: ignore[arg-type]
+    assert result is not None
+    return result
+
+
+async def subscribers_at(
+    conn: AsyncConnection, channel_id: int, at: datetime
+) -> SubscriberPoint | None:
+    """The latest known subscriber count at or before `at` (unknown counts are skipped)."""
+    ss = subscriber_snapshots
+    row = (
+        await conn.execute(
+            select(ss.c.taken_at, ss.c.subscribers)
+            .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+            .order_by(ss.c.taken_at.desc()).limit(1)
+        )
+    ).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def first_subscribers(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> SubscriberPoint | None:
+    """The earliest known subscriber count in [since, until]."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    row = (await conn.execute(stmt.order_by(ss.c.taken_at).limit(1))).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscriber_series(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[SubscriberPoint]:
+    """Known subscriber counts in [since, until], oldest first."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt.order_by(ss.c.taken_at))]
+
+
+@dataclass(frozen=True)
+class SnapshotAge:
+    album_key: int
+    message_id: int
+    age_hours: float
+    views: int
+
+
+async def snapshot_ages(
+    conn: AsyncConnection, channel_id: int, since: datetime, until: datetime
+) -> list[SnapshotAge]:
+    """Known-views snapshots of live posts published in [since, until), with the post's age at each."""
+    cs = counter_snapshots
+    age = hours_between(conn, posts.c.date, cs.c.taken_at)
+    stmt = (
+        select(_album_key(posts), posts.c.message_id, age, cs.c.views)
+        .select_from(posts.join(
+            cs, and_(cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id)
+        ))
+        .where(
+            posts.c.channel_id == channel_id, posts.c.date >= since, posts.c.date < until,
+            posts.c.deleted.is_(False), cs.c.views.is_not(None),
+            func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
+        )
+    )
+    return [SnapshotAge(r[0], r[1], float(r[2]), r[3]) for r in await conn.execute(stmt)]
+
+
+async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> datetime | None:
+    """When an alert of `kind` last fired for the channel."""
+    stmt = select(func.max(alerts.c.created_at)).where(
+        alerts.c.channel_id == channel_id, alerts.c.kind == kind
+    )
+    value = (await conn.execute(stmt)).scalar_one()
+    return None if value is None else _as_utc(UTCDateTime(), value)
+
+
+async def overview_rows(
+    conn: AsyncConnection, since: datetime | None, until: datetime
+) -> dict[int, tuple[int, int, int | None, int | None]]:
+    """Per channel: (posts, posts with known views, Σ views, Σ interactions) over folded posts."""
+    cond = [posts.c.date < until, posts.c.deleted.is_(False),
+            func.coalesce(posts.c.media_kind, "") != SERVICE_KIND]
+    if since is not None:
+        cond.append(posts.c.date >= since)
+    folded = (
+        select(
+            posts.c.channel_id.label("channel_id"), func.max(posts.c.views).label("views"),
+            (func.coalesce(func.max(posts.c.reactions), 0) + func.coalesce(func.max(posts.c.forwards), 0)
+             + func.coalesce(func.max(posts.c.replies), 0)).label("inter"),
+        )
+        .where(*cond).group_by(posts.c.channel_id, _album_key(posts)).subquery("f")
+    )
+    known = folded.c.views.is_not(None)
+    stmt = select(
+        folded.c.channel_id, func.count(), func.count(folded.c.views), func.sum(folded.c.views),
+        func.sum(case((known, folded.c.inter), else_=None)),
+    ).group_by(folded.c.channel_id)
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await conn.execute(stmt)}
