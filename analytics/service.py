@@ -18,7 +18,12 @@ from storage.channels import ChannelRepo
 from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
-from storage.queries import collapsed_posts, first_subscribers, overview_rows, subscribers_at
+from storage.queries import (
+    collapsed_posts,
+    overview_rows,
+    subscribers_at_each,
+    subscribers_by_channel,
+)
 
 __all__ = [
     "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",
@@ -120,11 +125,14 @@ async def channel_summary(
         rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
         current_rows = [r for r in rows if start is None or r.date >= start]
         days = window.days(now, current_rows[0].date if current_rows else None)
-        current = await window_figures(conn, channel_id, start, end, days, current_rows)
+        instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
+        known = await subscribers_at_each(conn, channel_id, instants)
+        current = await window_figures(conn, channel_id, start, end, days, current_rows, known)
         previous = None
         if prev is not None:
             previous = await window_figures(
-                conn, channel_id, prev[0], prev[1], rows=[r for r in rows if r.date < prev[1]]
+                conn, channel_id, prev[0], prev[1], rows=[r for r in rows if r.date < prev[1]],
+                known=known,
             )
     by_views, by_er = top_posts(current_rows, channel.username)
     return ChannelSummary(
@@ -138,22 +146,19 @@ async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[O
     start, end = window.bounds(now)
     out = []
     async with read(engine) as conn:
-        aggregates = await overview_rows(conn, start, end)
-        for ch in await ChannelRepo(conn).list_all():
-            subs_end = await subscribers_at(conn, ch.id, end)
-            base = await subscribers_at(conn, ch.id, start) if start is not None else None
-            base = base or await first_subscribers(conn, ch.id, start, end)
-            change = subs_end.subscribers - base.subscribers if subs_end and base else None
-            n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
-            per_post = views / seen if seen and views is not None else None
-            collected = ch.last_collected_at is not None
-            out.append(OverviewRow(
-                ch.id, ch.username, ch.title, ch.status, ch.last_collected_at,
-                subs_end.subscribers if subs_end else None, change,
-                pct(change, base.subscribers) if base and change is not None else None,
-                n if collected else None, per_post,
-                pct(per_post, subs_end.subscribers if subs_end else None), pct(inter, views),
-            ))
+        channels = await ChannelRepo(conn).list_all()
+        aggregates = await overview_rows(conn, [c.id for c in channels], start, end)
+        counts = await subscribers_by_channel(conn, start, end)
+    for ch in channels:
+        subs, base = counts.get(ch.id, (None, None))
+        change = subs - base if subs is not None and base is not None else None
+        n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
+        per_post = views / seen if seen and views is not None else None
+        out.append(OverviewRow(
+            ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
+            pct(change, base), n if ch.last_collected_at is not None else None, per_post,
+            pct(per_post, subs), pct(inter, views),
+        ))
     return sorted(out, key=lambda r: (r.subscribers is None, -(r.subscribers or 0), r.username))
 
 

@@ -6,16 +6,18 @@ each post) runs in SQL; what needs medians or per-hour grouping gets one compact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import UTCDateTime, alerts, counter_snapshots, posts, subscriber_snapshots
+from storage.tables import UTCDateTime, alerts, channels, counter_snapshots, posts, subscriber_snapshots
 
 SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
 EXCERPT_CHARS = 200
+VIEWS_BASE = 10_000_000_000  # above any view count, so (distance, views) pack into one integer
 
 
 @dataclass(frozen=True)
@@ -62,31 +64,32 @@ async def collapsed_posts(
     ]
     if since is not None:
         cond.append(posts.c.date >= since)
+    cs = counter_snapshots
+    age = hours_between(conn, posts.c.date, cs.c.taken_at)
+    # Per post, one correlated look-up along the snapshots' primary key (channel_id, message_id),
+    # about 30 index rows. SQLite allows no outer column in a subquery's ORDER BY, so "the views
+    # of the snapshot nearest 24 h" is min() over (distance in seconds, views) packed in an integer.
+    packed = cast(func.round(func.abs(age - 24.0) * 3600), BigInteger) * VIEWS_BASE + cs.c.views
+    nearest = (
+        select(func.min(packed))
+        .where(
+            cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id,
+            cs.c.views.is_not(None), age >= 20.0, age <= 48.0,
+        )
+        .scalar_subquery()
+    )
     p = select(
         posts.c.message_id, posts.c.date, posts.c.text, posts.c.grouped_id, posts.c.views,
         posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
-    ).where(*cond).cte("p")
-    cs = counter_snapshots
-    age = hours_between(conn, p.c.date, cs.c.taken_at)
-    ranked = (
-        select(
-            cs.c.message_id, cs.c.views,
-            func.row_number().over(
-                partition_by=cs.c.message_id, order_by=func.abs(age - 24.0)
-            ).label("rn"),
-        )
-        .select_from(p.join(cs, and_(cs.c.channel_id == channel_id, cs.c.message_id == p.c.message_id)))
-        .where(cs.c.views.is_not(None), age >= 20.0, age <= 48.0)
-        .subquery("s")
-    )
+        (nearest % VIEWS_BASE).label("views_24h"),
+    ).where(*cond).subquery("p")
     stmt = (
         select(
             func.min(p.c.message_id), func.min(p.c.date).label("date"),
             func.max(func.substr(p.c.text, 1, EXCERPT_CHARS)), func.count(),
             func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
-            func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(ranked.c.views),
+            func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(p.c.views_24h),
         )
-        .select_from(p.outerjoin(ranked, and_(ranked.c.message_id == p.c.message_id, ranked.c.rn == 1)))
         .group_by(_album_key(p))
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
@@ -122,6 +125,45 @@ async def subscribers_at(
         )
     ).first()
     return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscribers_at_each(
+    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
+) -> dict[datetime, SubscriberPoint | None]:
+    """`subscribers_at` for several instants in one round trip."""
+    ss = subscriber_snapshots
+    parts = [
+        select(literal(i).label("i"), ss.c.taken_at, ss.c.subscribers)
+        .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+        .order_by(ss.c.taken_at.desc()).limit(1).subquery()
+        for i, at in enumerate(instants)
+    ]
+    found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
+    if not parts:
+        return found
+    stmt = union_all(*(select(p) for p in parts))
+    for i, taken_at, count in await conn.execute(stmt):
+        found[instants[i]] = SubscriberPoint(_as_utc(UTCDateTime(), taken_at), count)
+    return found
+
+
+async def subscribers_by_channel(
+    conn: AsyncConnection, start: datetime | None, end: datetime
+) -> dict[int, tuple[int | None, int | None]]:
+    """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
+    ss, ch = subscriber_snapshots, channels
+    known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
+
+    def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
+        order = ss.c.taken_at.desc() if newest else ss.c.taken_at
+        return select(ss.c.subscribers).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
+
+    at_end = first(ss.c.taken_at <= end, newest=True)
+    before = first(ss.c.taken_at <= start, newest=True) if start is not None else None
+    inside = first(ss.c.taken_at <= end, *([ss.c.taken_at >= start] if start else []), newest=False)
+    base = inside if before is None else func.coalesce(before, inside)
+    rows = await conn.execute(select(ch.c.id, at_end, base))
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def first_subscribers(
@@ -189,10 +231,12 @@ async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> da
 
 
 async def overview_rows(
-    conn: AsyncConnection, since: datetime | None, until: datetime
+    conn: AsyncConnection, channel_ids: list[int], since: datetime | None, until: datetime
 ) -> dict[int, tuple[int, int, int | None, int | None]]:
     """Per channel: (posts, posts with known views, Σ views, Σ interactions) over folded posts."""
-    cond = [posts.c.date < until, posts.c.deleted.is_(False),
+    # Naming the channels lets SQLite walk the (channel_id, date) index once per channel
+    # instead of scanning every post for the date range.
+    cond = [posts.c.channel_id.in_(channel_ids), posts.c.date < until, posts.c.deleted.is_(False),
             func.coalesce(posts.c.media_kind, "") != SERVICE_KIND]
     if since is not None:
         cond.append(posts.c.date >= since)
