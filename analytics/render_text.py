@@ -55,7 +55,8 @@ ROWS: tuple[tuple[str, Callable[[WindowMetrics], str]], ...] = (
 
 
 def print_summary(summary: ChannelSummary, console: Console) -> None:
-    head = f"{summary.display} (@{summary.username}), {summary.window_label}"
+    name = f"{summary.title} (@{summary.username})" if summary.title else f"@{summary.username}"
+    head = f"{name}, {summary.window_label}"
     if summary.current is None:
         console.print(f"{head}: never collected yet — no numbers until the first collection.")
         return

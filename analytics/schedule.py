@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from analytics.records import ToDict
+
 # A slot fired within this long of its time is on time; later it is "late" (still sent within grace).
 ON_TIME = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class SlotDecision:
+class SlotDecision(ToDict):
     action: str  # "send", "skip" (too late: record the slot as handled) or "wait"
     slot: datetime | None
     late: bool
