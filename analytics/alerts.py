@@ -10,7 +10,7 @@ from statistics import median
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.channels import ChannelRepo
-from storage.db import write
+from storage.db import read, write
 from storage.digests import AlertRepo
 from storage.models import Alert, Channel
 from storage.queries import last_alert_at, snapshot_ages, subscribers_at
@@ -30,14 +30,19 @@ async def evaluate_alerts(
     engine: AsyncEngine, channel_id: int, now: datetime, subscriber_pct: float
 ) -> list[Alert]:
     """Evaluate every rule for the channel; returns only alerts not recorded before."""
-    async with write(engine) as conn:
+    # Rules read without the write lock, so the collector is never held up by them.
+    async with read(engine) as conn:
         channel = await ChannelRepo(conn).get(channel_id)
         if channel is None:
             return []
         found = await _subscribers(conn, channel, now, subscriber_pct)
         found += await _viral(conn, channel, now)
         found += await _status(conn, channel)
-        repo, new = AlertRepo(conn), []
+    if not found:
+        return []
+    new = []
+    async with write(engine) as conn:
+        repo = AlertRepo(conn)
         for key, kind, text in found:
             if await repo.record(key, kind, text, now, channel.id):
                 new.append(Alert(key, kind, text, now, channel.id))

@@ -6,13 +6,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import mean, median
+from math import fsum
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from analytics.records import ToDict
 from storage.queries import PostRow, SubscriberPoint
 
 BEST_HOUR_MIN_POSTS = 3
+
+
+def mean(values: Sequence[float]) -> float:
+    # statistics.mean is exact (fractions) and several times slower; floats suffice here.
+    return fsum(values) / len(values)
+
+
 TOP_N = 3
 EXCERPT_WORDS = 8
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import UTCDateTime, alerts, channels, counter_snapshots, posts, subscriber_snapshots
+from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
 
 SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
 EXCERPT_CHARS = 200
@@ -74,7 +74,9 @@ async def collapsed_posts(
         select(func.min(packed))
         .where(
             cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id,
-            cs.c.views.is_not(None), age >= 20.0, age <= 48.0,
+            # 20 h <= age <= 48 h as one test (each julianday() parse costs, per snapshot row),
+            # with a second of slack for julianday's rounding at exactly 20 h or 48 h.
+            cs.c.views.is_not(None), func.abs(age - 34.0) <= 14.0 + 1 / 3600,
         )
         .scalar_subquery()
     )
@@ -94,22 +96,20 @@ async def collapsed_posts(
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
     rows = await conn.execute(stmt)
-    date_type = UTCDateTime()
     return [
         PostRow(
-            r[0], _as_utc(date_type, r[1]), r[2] or "", r[3], r[4], r[5], r[6], r[7], r[8], r[9]
+            r[0], _as_utc(r[1]), r[2] or "", r[3], r[4], r[5], r[6], r[7], r[8], r[9]
         )
         for r in rows
     ]
 
 
-def _as_utc(date_type: UTCDateTime, value: object) -> datetime:
+def _as_utc(value: object) -> datetime:
     # Aggregates lose the column type, so SQLite hands back its stored text.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    result = date_type.process_result_value(value, None)  # type: ignore[arg-type]
-    assert result is not None
-    return result
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 async def subscribers_at(
@@ -143,7 +143,7 @@ async def subscribers_at_each(
         return found
     stmt = union_all(*(select(p) for p in parts))
     for i, taken_at, count in await conn.execute(stmt):
-        found[instants[i]] = SubscriberPoint(_as_utc(UTCDateTime(), taken_at), count)
+        found[instants[i]] = SubscriberPoint(_as_utc(taken_at), count)
     return found
 
 
@@ -227,7 +227,7 @@ async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> da
         alerts.c.channel_id == channel_id, alerts.c.kind == kind
     )
     value = (await conn.execute(stmt)).scalar_one()
-    return None if value is None else _as_utc(UTCDateTime(), value)
+    return None if value is None else _as_utc(value)
 
 
 async def overview_rows(

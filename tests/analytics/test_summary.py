@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
-from tests.analytics.conftest import COLLECTED, add_channel, t
+from tests.analytics.conftest import (
+    COLLECTED,
+    P,
+    add_channel,
+    add_posts,
+    add_snapshot,
+    add_subscribers,
+    t,
+)
 
 
 async def test_seven_day_window_every_metric(engine: AsyncEngine, pulse: int, now: datetime) -> None:
@@ -106,3 +114,15 @@ def test_parse_window_rejects_with_one_line() -> None:
     with pytest.raises(ValueError) as info:
         parse_window("2w")
     assert "\n" not in str(info.value) and "24h, 7d, 30d, all" in str(info.value)
+
+
+async def test_err24_band_includes_exactly_20h_and_48h(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "edges", now)
+    await add_posts(engine, cid, (P(1, "2026-02-25 10:00", 500), P(2, "2026-02-26 10:00", 700)))
+    await add_subscribers(engine, cid, t("2026-03-01 00:00"), 1000)
+    await add_snapshot(engine, cid, 1, t("2026-02-26 06:00"), 200)  # exactly 20 h
+    await add_snapshot(engine, cid, 1, t("2026-02-26 05:59"), 999)  # 19 h 59 m: outside
+    await add_snapshot(engine, cid, 2, t("2026-02-28 10:00"), 400)  # exactly 48 h
+    m = (await channel_summary(engine, cid, parse_window("7d"), now, "UTC")).current
+    assert m is not None and m.err24_posts == 2
+    assert m.err24 == pytest.approx((200 + 400) / 2 / 1000 * 100)
