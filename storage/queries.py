@@ -240,17 +240,34 @@ async def overview_rows(
             func.coalesce(posts.c.media_kind, "") != SERVICE_KIND]
     if since is not None:
         cond.append(posts.c.date >= since)
+    # Single posts aggregate straight off the index; only album items (a minority) need the
+    # extra fold by grouped_id, which sorts.
+    inter = (func.coalesce(posts.c.reactions, 0) + func.coalesce(posts.c.forwards, 0)
+             + func.coalesce(posts.c.replies, 0))
+    singles = select(
+        posts.c.channel_id, func.count(), func.count(posts.c.views), func.sum(posts.c.views),
+        func.sum(case((posts.c.views.is_not(None), inter), else_=None)),
+    ).where(*cond, posts.c.grouped_id.is_(None)).group_by(posts.c.channel_id)
     folded = (
         select(
             posts.c.channel_id.label("channel_id"), func.max(posts.c.views).label("views"),
             (func.coalesce(func.max(posts.c.reactions), 0) + func.coalesce(func.max(posts.c.forwards), 0)
              + func.coalesce(func.max(posts.c.replies), 0)).label("inter"),
         )
-        .where(*cond).group_by(posts.c.channel_id, _album_key(posts)).subquery("f")
+        .where(*cond, posts.c.grouped_id.is_not(None))
+        .group_by(posts.c.channel_id, posts.c.grouped_id).subquery("f")
     )
-    known = folded.c.views.is_not(None)
-    stmt = select(
+    albums = select(
         folded.c.channel_id, func.count(), func.count(folded.c.views), func.sum(folded.c.views),
-        func.sum(case((known, folded.c.inter), else_=None)),
+        func.sum(case((folded.c.views.is_not(None), folded.c.inter), else_=None)),
     ).group_by(folded.c.channel_id)
-    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await conn.execute(stmt)}
+    out: dict[int, tuple[int, int, int | None, int | None]] = {}
+    for stmt in (singles, albums):
+        for cid, n, seen, views, inter_sum in await conn.execute(stmt):
+            was = out.get(cid, (0, 0, None, None))
+            out[cid] = (was[0] + n, was[1] + seen, _add(was[2], views), _add(was[3], inter_sum))
+    return out
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else a + b
