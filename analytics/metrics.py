@@ -99,7 +99,8 @@ def window_metrics(
     views = [r.views for r in seen if r.views is not None]
     subscribers = subs_end.subscribers if subs_end else None
     change = None
-    if subs_end is not None and subs_base is not None and subs_base.taken_at <= subs_end.taken_at:
+    # A base no earlier than the end's count (nothing new seen in the window) gives no change, not 0.
+    if subs_end is not None and subs_base is not None and subs_base.taken_at < subs_end.taken_at:
         change = subs_end.subscribers - subs_base.subscribers
     views_mean = mean(views) if views else None
     day24 = [r.views_24h for r in rows if r.views_24h is not None]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import FromClause
 
 from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
 
@@ -49,7 +50,7 @@ def hours_between(conn: AsyncConnection, start: ColumnElement, end: ColumnElemen
     return func.extract("epoch", end - start) / 3600.0
 
 
-def _album_key(table) -> ColumnElement:  # type: ignore[no-untyped-def]
+def _album_key(table: FromClause) -> ColumnElement:
     # Message ids are positive, so a negated id never collides with an album's grouped_id.
     return func.coalesce(table.c.grouped_id, -table.c.message_id)
 
@@ -159,8 +160,16 @@ async def subscribers_by_channel(
         return select(ss.c.subscribers).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
 
     at_end = first(ss.c.taken_at <= end, newest=True)
-    before = first(ss.c.taken_at <= start, newest=True) if start is not None else None
-    inside = first(ss.c.taken_at <= end, *([ss.c.taken_at >= start] if start else []), newest=False)
+    # The base must be an earlier snapshot than the end's, or the "change" would compare a count
+    # with itself and show a made-up 0.
+    later = subscriber_snapshots.alias("later")
+    end_at = select(func.max(later.c.taken_at)).where(
+        later.c.channel_id == ch.c.id, later.c.subscribers.is_not(None), later.c.taken_at <= end
+    ).correlate(ch).scalar_subquery()
+    before = first(ss.c.taken_at <= start, ss.c.taken_at < end_at, newest=True) if start else None
+    inside = first(
+        ss.c.taken_at < end_at, *([ss.c.taken_at >= start] if start else []), newest=False
+    )
     base = inside if before is None else func.coalesce(before, inside)
     rows = await conn.execute(select(ch.c.id, at_end, base))
     return {r[0]: (r[1], r[2]) for r in rows}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.export import export_posts
-from analytics.service import digest_content, overview, post_history
+from analytics.service import channel_summary, digest_content, overview, post_history
 from analytics.windows import parse_window
 from tests.analytics.conftest import P, add_channel, add_posts, add_subscribers, t
 
@@ -77,3 +77,15 @@ async def test_export_series_json(engine: AsyncEngine, pulse: int) -> None:
     }
     with pytest.raises(ValueError):
         await export_posts(engine, pulse, "xml")
+
+
+async def test_one_count_gives_no_change_rather_than_zero(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "fresh", now)
+    await add_subscribers(engine, cid, t("2026-03-02 11:00"), 700)
+    stale = await add_channel(engine, "stale", now)
+    await add_subscribers(engine, stale, t("2026-02-01 00:00"), 900)  # nothing seen in the window
+    rows = {r.username: r for r in await overview(engine, parse_window("7d"), now)}
+    assert (rows["fresh"].subscribers, rows["fresh"].subscribers_change) == (700, None)
+    assert (rows["stale"].subscribers, rows["stale"].subscribers_change) == (900, None)
+    summary = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    assert summary.current is not None and summary.current.subscribers_change is None
