@@ -70,32 +70,38 @@ async def _subscribers(
     return [(f"{SUBSCRIBERS}:{channel.id}:{latest.taken_at.isoformat()}", SUBSCRIBERS, text)]
 
 
-def _views_near(curve: list[tuple[float, int]], age: float) -> int | None:
-    """Views at the snapshot nearest `age` hours, if within a quarter of it (at least 1 h)."""
-    ages = [a for a, _ in curve]
-    i = bisect_left(ages, age)
-    near = [curve[j] for j in (i - 1, i) if 0 <= j < len(curve)]
-    if not near:
-        return None
-    got_age, views = min(near, key=lambda p: abs(p[0] - age))
-    return views if abs(got_age - age) <= max(1.0, age / 4) else None
+class _Curve:
+    """A post's (or album's) views by age in hours, ready for nearest-age look-ups."""
+
+    def __init__(self, points: dict[float, int]) -> None:
+        ordered = sorted(points.items())
+        self.ages = [a for a, _ in ordered]
+        self.views = [v for _, v in ordered]
+
+    def near(self, age: float) -> int | None:
+        """Views at the snapshot nearest `age`, if within a quarter of it (at least 1 h)."""
+        i = bisect_left(self.ages, age)
+        best = min((j for j in (i - 1, i) if 0 <= j < len(self.ages)), key=lambda j: abs(self.ages[j] - age))
+        return self.views[best] if abs(self.ages[best] - age) <= max(1.0, age / 4) else None
 
 
 async def _viral(conn: AsyncConnection, channel: Channel, now: datetime) -> list[Candidate]:
     snaps = await snapshot_ages(conn, channel.id, now - VIRAL_REFERENCE_AGE - VIRAL_CANDIDATE_AGE, now)
-    curves: dict[int, dict[float, int]] = defaultdict(dict)
+    points: dict[int, dict[float, int]] = defaultdict(dict)
     first_id: dict[int, int] = {}
+    published: dict[int, datetime] = {}
     for s in snaps:  # an album's items share a date, so their ages coincide: keep the largest
-        curve = curves[s.album_key]
+        curve = points[s.album_key]
         curve[s.age_hours] = max(curve.get(s.age_hours, 0), s.views)
         first_id[s.album_key] = min(first_id.get(s.album_key, s.message_id), s.message_id)
-    sorted_curves = {k: sorted(c.items()) for k, c in curves.items()}
+        published[s.album_key] = s.date
+    curves = {k: _Curve(c) for k, c in points.items()}
     found = []
-    for key, curve in sorted_curves.items():
-        age, views = curve[-1]
-        if age > VIRAL_CANDIDATE_AGE / timedelta(hours=1):
-            continue
-        refs = [v for k, c in sorted_curves.items() if k != key if (v := _views_near(c, age)) is not None]
+    for key, curve in curves.items():
+        if now - published[key] > VIRAL_CANDIDATE_AGE:
+            continue  # settled posts are only references
+        age, views = curve.ages[-1], curve.views[-1]
+        refs = [v for k, c in curves.items() if k != key if (v := c.near(age)) is not None]
         if len(refs) < VIRAL_MIN_REFERENCES:
             continue
         typical = median(refs)

@@ -206,6 +206,7 @@ async def subscriber_series(
 class SnapshotAge:
     album_key: int
     message_id: int
+    date: datetime
     age_hours: float
     views: int
 
@@ -217,7 +218,7 @@ async def snapshot_ages(
     cs = counter_snapshots
     age = hours_between(conn, posts.c.date, cs.c.taken_at)
     stmt = (
-        select(_album_key(posts), posts.c.message_id, age, cs.c.views)
+        select(_album_key(posts), posts.c.message_id, posts.c.date, age, cs.c.views)
         .select_from(posts.join(
             cs, and_(cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id)
         ))
@@ -227,7 +228,7 @@ async def snapshot_ages(
             func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
         )
     )
-    return [SnapshotAge(r[0], r[1], float(r[2]), r[3]) for r in await conn.execute(stmt)]
+    return [SnapshotAge(r[0], r[1], r[2], float(r[3]), r[4]) for r in await conn.execute(stmt)]
 
 
 async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> datetime | None:

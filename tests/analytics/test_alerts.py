@@ -95,3 +95,10 @@ async def test_failure_fires_once_and_again_after_recovery(engine: AsyncEngine, 
     await add_run(engine, cid, now + 2 * H, error="UsernameNotOccupiedError: renamed")
     again = await evaluate_alerts(engine, cid, now + 2 * H, 5.0)
     assert [a.kind for a in again] == ["channel"] and "was renamed" in again[0].text
+
+
+async def test_a_post_older_than_a_week_is_only_a_reference(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "settled", now)
+    # The 400-view post was published 10 days ago: by now it is news no more.
+    await _posts_at_age(engine, cid, now, [100] * 10 + [400], first_mid=1)
+    assert await evaluate_alerts(engine, cid, now, 5.0) == []
