@@ -86,6 +86,7 @@ async def collapsed_posts(
         posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
         (nearest % VIEWS_BASE).label("views_24h"),
     ).where(*cond).subquery("p")
+    # An album's caption sits on one item and the others are empty, so max() picks the caption.
     stmt = (
         select(
             func.min(p.c.message_id), func.min(p.c.date).label("date"),
@@ -97,12 +98,7 @@ async def collapsed_posts(
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
     rows = await conn.execute(stmt)
-    return [
-        PostRow(
-            r[0], _as_utc(r[1]), r[2] or "", r[3], r[4], r[5], r[6], r[7], r[8], r[9]
-        )
-        for r in rows
-    ]
+    return [PostRow(r[0], _as_utc(r[1]), r[2] or "", *r[3:10]) for r in rows]
 
 
 def _as_utc(value: object) -> datetime:
