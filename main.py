@@ -33,6 +33,19 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(backup_command(settings, args.file, now=datetime.now(UTC)))
 
 
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported on use: analytics pulls in matplotlib, which `--help` should not wait for.
+    from analytics.cli import cmd_stats as run
+
+    return run(args, settings)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics.cli import cmd_export as run
+
+    return run(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python main.py",
@@ -55,14 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ref", nargs="?", help="channel reference, e.g. @durov; omit for the overview")
     p.add_argument("--window", default="7d", choices=["24h", "7d", "30d", "all"])
     p.add_argument("--json", action="store_true", help="every number as JSON")
-    p.set_defaults(handler=not_landed("the analytics issue"))
+    p.set_defaults(handler=cmd_stats)
 
     p = sub.add_parser("export", help="export a channel's posts or counter snapshots")
     p.add_argument("ref", help="channel reference")
     p.add_argument("--format", default="csv", choices=["csv", "json"])
     p.add_argument("--series", action="store_true", help="every counter snapshot, not just the latest")
     p.add_argument("--out", help="file to write (default: standard output)")
-    p.set_defaults(handler=not_landed("the analytics issue"))
+    p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("status", help="tracked channels, recent runs and digests, without the bot")
     p.add_argument("--json", action="store_true", help="as JSON, for scripts and health checks")
