@@ -114,6 +114,9 @@ class Collector:
             return
         self._draining = True
         tried: set[int] = set()
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks.add(current)  # so aclose() can stop a drain the scheduler started
         try:
             while True:
                 self._woken = False
@@ -131,6 +134,8 @@ class Collector:
                 tried.add(channel.id)
                 await self._collect_one(channel)
         finally:
+            if current is not None:
+                self._tasks.discard(current)
             self._draining = False
             self._stop.clear()
             self._channel = None
@@ -244,10 +249,12 @@ class Collector:
         return self.clock.now() + timedelta(seconds=self._queue_length * self.estimate_channel_seconds())
 
     async def aclose(self) -> None:
-        """Cancel a drain started by wake() without a scheduler; stored posts stay."""
-        for task in list(self._tasks):
+        """Cancel any drain in progress (its run is recorded as cancelled; stored posts stay)."""
+        me = asyncio.current_task()
+        others = [t for t in self._tasks if t is not me]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
 
     def _stop_if_running(self, channel_id: int) -> None:
         if self._draining:
