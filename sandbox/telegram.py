@@ -160,9 +160,9 @@ class SandboxTelegram:
 
     def _gone(self, spec: _Spec, i: int, now: datetime) -> bool:
         """Deleted some hours after posting; from then on Telegram returns nothing for it."""
-        if self._h(spec, i, "del") >= 0.03:
+        if self._h(spec, i, "del") >= 0.05:
             return False
-        return now >= self.date_of(spec, i) + timedelta(hours=1 + 47 * self._h(spec, i, "del-at"))
+        return now >= self.date_of(spec, i) + timedelta(hours=1 + 71 * self._h(spec, i, "del-at"))
 
     def _is_service(self, spec: _Spec, i: int) -> bool:
         return self._h(spec, i, "service") < 0.04  # pins, photo changes: not posts
