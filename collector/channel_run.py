@@ -114,36 +114,41 @@ class ChannelRunner:
         return await self._reload(channel_id)
 
     async def _read_history(self, channel: Channel, key: ChannelKey, run_id: int, tally: Tally) -> set[int]:
+        """Newest posts first time; later, the posts after the newest stored one, oldest first, and
+        with whatever room the per-run limit leaves, older posts until the backfill window is covered."""
         limit = self.config.history_limit
         cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
-        backfill = False
-        if channel.newest_message_id is None:
+        newest, oldest = channel.newest_message_id, channel.oldest_message_id
+        if newest is None:
             posts = await self.call("history", lambda: self.source.get_history(key, limit), tally)
         else:
-            newest = channel.newest_message_id
             posts = await self.call(
                 "history", lambda: self.source.get_history(key, limit, newer_than=newest), tally
             )
-            if not posts and not channel.backfill_done and channel.oldest_message_id is not None:
-                oldest = channel.oldest_message_id
-                backfill = True
-                posts = await self.call(
-                    "history", lambda: self.source.get_history(key, limit, older_than=oldest), tally
-                )
-        posts = posts[:limit] if not backfill else posts[-limit:]
+        posts = posts[:limit]
+        older: list[SourcePost] = []
+        room = limit - len(posts)
+        backfill = newest is not None and oldest is not None and not channel.backfill_done and room > 0
+        if backfill:
+            older = await self.call(
+                "history", lambda: self.source.get_history(key, room, older_than=oldest), tally
+            )
+            older = older[-room:]
         # Backfill goes newest to oldest so the stored "oldest" only ever moves down: a run cut short
         # never leaves a hole behind it.
-        ordered = list(reversed(posts)) if backfill else posts
+        ordered = posts + list(reversed(older))
         for post in ordered:
             self._check_stop(channel.id)
             k = await self.pacer.before_message()
+            self._check_stop(channel.id)  # paused or removed during that pause
             self._on_progress(k, len(ordered))
             await self._store(channel.id, post, run_id, tally)
-        done = (backfill and not posts) or (bool(posts) and posts[0].date < cutoff)
-        if done or self.config.backfill_days == 0:
+        reached = older or (posts if newest is None else [])
+        covered = bool(reached) and reached[0].date < cutoff
+        if covered or (backfill and not older) or self.config.backfill_days == 0:
             async with write(self.engine) as conn:
                 await ChannelRepo(conn).update(channel.id, backfill_done=True)
-        return {p.message_id for p in posts}
+        return {p.message_id for p in ordered}
 
     async def _store(self, channel_id: int, post: SourcePost, run_id: int, tally: Tally) -> None:
         now = self.clock.now()

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import VirtualClock
+from collector.pacing import PacingConfig
 from sandbox.telegram import SPECS
 from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.posts import PostRepo
 from storage.runs import RunRepo, SubscriberRepo
-from tests.collector.helpers import build
+from tests.collector.helpers import HoldingClock, build
 
 
 async def test_deleted_edited_and_service_messages(engine: AsyncEngine, now: datetime) -> None:
@@ -52,7 +53,8 @@ async def test_counters_of_recent_posts_are_snapshotted_every_run(engine: AsyncE
     async with read(engine) as conn:
         runs = sorted(await RunRepo(conn).recent(), key=lambda r: r.id)
         series = await PostRepo(conn).snapshots(1, newest.message_id)
-    assert [k for k, _ in source.requests][3:] == ["history", "messages", "info"]
+    # New posts, older ones to fill the run's limit, one re-read of recent counters, the count.
+    assert [k for k, _ in source.requests][3:] == ["history", "history", "messages", "info"]
     assert len(series) == 2 and series[1].views >= series[0].views  # type: ignore[operator]
     assert runs[1].updated >= 49  # every recent post of the first run was re-read
 
@@ -94,3 +96,43 @@ async def test_a_disconnect_keeps_stored_posts_and_the_next_round_finishes(
         channel = await ChannelRepo(conn).get(1)
         latest = (await RunRepo(conn).recent())[0]
     assert channel is not None and channel.status == "active" and latest.error is None
+
+
+async def test_backfill_fills_the_window_then_stops(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    collector, source, _ = build(engine, clock, PacingConfig(backfill_days=3))
+    await collector.enqueue(["@pulse_news"], added_by=1)
+    done_after = None
+    for run in range(1, 6):
+        await collector.drain()
+        async with read(engine) as conn:
+            channel = await ChannelRepo(conn).get(1)
+        assert channel is not None
+        if channel.backfill_done and done_after is None:
+            done_after = run
+        clock.advance(3600)
+    assert done_after == 2
+    async with read(engine) as conn:
+        posts = await PostRepo(conn).list(1)
+    assert posts[0].date < now - timedelta(days=3)  # the window is covered
+    ids = [p.message_id for p in posts]
+    assert len(ids) == len(set(ids))
+    history_requests = [k for k, _ in source.requests].count("history")
+    assert history_requests == 1 + 2 + 3 * 1  # two pages while backfilling, then one per run
+
+
+async def test_removing_a_channel_mid_run_stops_it_cleanly(engine: AsyncEngine, now: datetime) -> None:
+    clock = HoldingClock(now, hold_at=10)
+    collector, _, notifier = build(engine, clock, manual=False)
+    await collector.enqueue(["@pulse_news", "@pulse_tech"], added_by=1)
+    (drain,) = collector._tasks
+    await clock.held.wait()
+    await collector.remove(1, keep_data=False)
+    clock.release()
+    await drain
+    async with read(engine) as conn:
+        channels = await ChannelRepo(conn).list_all()
+        runs = await RunRepo(conn).recent()
+    assert [c.username for c in channels] == ["pulse_tech"]
+    assert [r.channel_id for r in runs] == [2] and runs[0].fetched == 50
+    assert not any(e[1] == "pulse_news" for e in notifier.events)
