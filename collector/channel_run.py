@@ -96,6 +96,13 @@ class ChannelRunner:
         resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
         account = await self.source.account_id()
         async with write(self.engine) as conn:
+            # Resolving is rare, so a full scan is fine; two names for one channel (a rename, or
+            # t.me links typed two ways) must not become two rows fighting over one tg_id.
+            twin = next((c for c in await ChannelRepo(conn).list_all()
+                         if c.tg_id == resolved.tg_id and c.id != channel.id), None)
+            if twin is not None:
+                raise ChannelUnavailable(f"@{channel.username} is the channel already tracked as "
+                                         f"@{twin.username}")
             await ChannelRepo(conn).set_resolved(
                 channel.id, resolved.tg_id, resolved.access_hash, resolved.title, account
             )

@@ -30,6 +30,7 @@ ACCOUNT_ID = 777000123
 PUBLIC_CHANNELS = ("pulse_news", "pulse_tech", "pulse_markets")
 PRIVATE_CHANNEL = "pulse_private"
 USER_NAME = "pulse_person"  # resolves, but to a person, not a channel
+ALIASES = {"pulsenews": "pulse_news"}  # a second username for the same channel (as after a rename)
 KINDS = ("resolve", "info", "history", "messages")
 PAID = "paid"
 EMOJI = ("👍", "🔥", "❤", "😁")
@@ -87,7 +88,7 @@ class SandboxTelegram:
         name = username.lower()
         if name == USER_NAME:
             raise ChannelUnavailable(f"@{name} is a person's account, not a channel")
-        spec = SPECS.get(name)
+        spec = SPECS.get(ALIASES.get(name, name))
         if spec is None:
             raise ChannelUnavailable(f"no channel is called @{name} (the username is not taken)")
         return ResolvedChannel(spec.tg_id, self._hash(spec), spec.title, spec.username)

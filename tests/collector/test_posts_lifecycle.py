@@ -136,3 +136,17 @@ async def test_removing_a_channel_mid_run_stops_it_cleanly(engine: AsyncEngine, 
     assert [c.username for c in channels] == ["pulse_tech"]
     assert [r.channel_id for r in runs] == [2] and runs[0].fetched == 50
     assert not any(e[1] == "pulse_news" for e in notifier.events)
+
+
+async def test_a_second_name_for_a_tracked_channel_fails_instead_of_duplicating(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    clock = VirtualClock(now)
+    collector, _, notifier = build(engine, clock)
+    await collector.enqueue(["@pulse_news", "@pulsenews"], added_by=1)
+    await collector.drain()
+    reason = "@pulsenews is the channel already tracked as @pulse_news"
+    assert ("failed", "pulsenews", reason) in notifier.events
+    async with read(engine) as conn:
+        twin = await ChannelRepo(conn).get(2)
+    assert twin is not None and twin.status == "failed" and twin.status_reason == reason
