@@ -1,0 +1,162 @@
+"""PNG charts with matplotlib's Agg canvas, built on a Figure (not pyplot) in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analytics.metrics import heatmap
+from analytics.windows import Window
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.queries import PostRow, SubscriberPoint, collapsed_posts, subscriber_series
+
+if TYPE_CHECKING:
+    from analytics.service import PostHistory
+
+SIZE = (8.0, 4.5)  # inches at 120 dpi: 960×540, sharp on a phone without zooming
+DPI = 120
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+
+
+def _render(draw: Callable[[Figure], None]) -> bytes:
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    draw(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _empty(ax: Axes, what: str) -> None:
+    ax.text(0.5, 0.5, f"no {what} yet", ha="center", va="center", fontsize=14, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _dates(ax: Axes) -> None:
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def _draw_views(
+    fig: Figure, posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str
+) -> None:
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    seen = [p for p in posts if p.views is not None]
+    if not seen and not subscribers:
+        _empty(ax, "posts")
+        return
+    marker = "o" if len(seen) <= 60 else "."
+    ax.plot([p.date for p in seen], [p.views for p in seen], marker=marker, linestyle="-",
+            linewidth=0.8, markersize=3, color="tab:blue", label="views per post")
+    ax.set_ylabel("views per post", color="tab:blue")
+    ax.set_xlabel("published")
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.grid(alpha=0.3)
+    if subscribers:
+        ax2 = ax.twinx()
+        ax2.plot([s.taken_at for s in subscribers], [s.subscribers for s in subscribers],
+                 color="tab:orange", linewidth=1.6, label="subscribers")
+        ax2.set_ylabel("subscribers", color="tab:orange")
+        ax2.yaxis.set_major_formatter(THOUSANDS)
+    _dates(ax)
+
+
+async def views_chart(
+    posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str
+) -> bytes:
+    """Views of each post over time, with the subscriber line on a second axis."""
+    return await asyncio.to_thread(_render, lambda fig: _draw_views(fig, posts, subscribers, title))
+
+
+def _draw_heatmap(fig: Figure, grid: list[list[float | None]], title: str) -> None:
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    if all(v is None for row in grid for v in row):
+        _empty(ax, "posts")
+        return
+    values = [[float("nan") if v is None else v for v in row] for row in grid]
+    image = ax.imshow(values, aspect="auto", cmap="viridis", interpolation="nearest")
+    ax.set_yticks(range(7), WEEKDAYS)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlabel("hour of publication")
+    fig.colorbar(image, ax=ax, label="median views", format=THOUSANDS)
+
+
+async def heatmap_chart(grid: list[list[float | None]], title: str) -> bytes:
+    """Median views by weekday (rows, Monday first) × hour of publication (columns)."""
+    return await asyncio.to_thread(_render, lambda fig: _draw_heatmap(fig, grid, title))
+
+
+def _draw_post(fig: Figure, ages: Sequence[float], views: Sequence[int | None], title: str) -> None:
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    points = [(a, v) for a, v in zip(ages, views, strict=True) if v is not None]
+    if not points:
+        _empty(ax, "snapshots")
+        return
+    ax.plot([a for a, _ in points], [v for _, v in points], marker="o", markersize=3)
+    ax.set_xlabel("age of the post (hours)")
+    ax.set_ylabel("views")
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.grid(alpha=0.3)
+
+
+async def post_chart(ages: Sequence[float], views: Sequence[int | None], title: str) -> bytes:
+    """One post's views over its age in hours."""
+    return await asyncio.to_thread(_render, lambda fig: _draw_post(fig, ages, views, title))
+
+
+async def post_history_chart(history: PostHistory) -> bytes:
+    ages = [p.age_hours for p in history.points]
+    views = [p.views for p in history.points]
+    return await post_chart(ages, views, f"@{history.username}/{history.message_id}: views by age")
+
+
+def _draw_bars(fig: Figure, labels: Sequence[str], values: Sequence[float], title: str) -> None:
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    if not labels:
+        _empty(ax, "channels")
+        return
+    ax.barh(list(labels)[::-1], list(values)[::-1], color="tab:blue")
+    ax.set_xlabel("views of posts")
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.grid(axis="x", alpha=0.3)
+
+
+async def bars_chart(labels: Sequence[str], values: Sequence[float], title: str) -> bytes:
+    """One horizontal bar per label (the digest's channels), first label on top."""
+    return await asyncio.to_thread(_render, lambda fig: _draw_bars(fig, labels, values, title))
+
+
+async def channel_charts(
+    engine: AsyncEngine, channel_id: int, window: Window, now: datetime, tz: str
+) -> list[bytes]:
+    """The summary's two charts: views with subscribers, and the weekday × hour heatmap."""
+    start, end = window.bounds(now)
+    async with read(engine) as conn:
+        channel = await ChannelRepo(conn).get(channel_id)
+        if channel is None:
+            raise LookupError(f"no tracked channel with id {channel_id}")
+        posts = await collapsed_posts(conn, channel_id, start, end)
+        subs = await subscriber_series(conn, channel_id, start, end)
+    name = f"@{channel.username}"
+    return [
+        await views_chart(posts, subs, f"{name} — views per post, {window.label}"),
+        await heatmap_chart(heatmap(posts, tz), f"{name} — median views by hour ({tz}), {window.label}"),
+    ]

@@ -1,0 +1,78 @@
+"""Digest content: per channel, what happened since the last digest, plus one chart for several."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analytics.charts import bars_chart
+from analytics.figures import window_figures
+from analytics.metrics import TopPost, top_posts
+from analytics.records import ToDict
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.queries import collapsed_posts
+
+
+@dataclass(frozen=True)
+class DigestChannel(ToDict):
+    channel_id: int
+    username: str
+    title: str | None
+    last_collected_at: datetime | None  # None: never collected, every figure below is unknown
+    posts: int | None
+    views: int | None  # Σ views of the posts published since the last digest (known ones)
+    views_per_post: float | None
+    err: float | None
+    subscribers: int | None
+    subscribers_change: int | None
+    subscribers_change_pct: float | None
+    top_post: TopPost | None
+
+    @property
+    def display(self) -> str:
+        return self.title or f"@{self.username}"
+
+
+@dataclass(frozen=True)
+class DigestContent(ToDict):
+    since: datetime
+    now: datetime
+    channels: tuple[DigestChannel, ...]
+    chart_png: bytes | None  # views per channel, only when the digest covers more than one
+
+
+async def digest_content(
+    engine: AsyncEngine, channel_ids: Sequence[int] | None, since: datetime, now: datetime
+) -> DigestContent:
+    """Figures of each channel over [since, now); `channel_ids` None means every tracked channel."""
+    out = []
+    async with read(engine) as conn:
+        repo = ChannelRepo(conn)
+        channels = await repo.list_all()
+        if channel_ids is not None:
+            wanted = set(channel_ids)
+            channels = [c for c in channels if c.id in wanted]
+        for ch in channels:
+            if ch.last_collected_at is None:
+                out.append(DigestChannel(ch.id, ch.username, ch.title, None, *([None] * 8)))
+                continue
+            rows = await collapsed_posts(conn, ch.id, since, now)
+            m = await window_figures(conn, ch.id, since, now, rows=rows)
+            by_views, _ = top_posts(rows, ch.username)
+            total = sum(r.views for r in rows if r.views is not None) if m.views_posts else None
+            out.append(DigestChannel(
+                ch.id, ch.username, ch.title, ch.last_collected_at, m.posts, total, m.views_mean, m.err,
+                m.subscribers, m.subscribers_change, m.subscribers_change_pct,
+                by_views[0] if by_views else None,
+            ))
+    chart = None
+    if len(out) > 1:
+        chart = await bars_chart(
+            [c.display for c in out], [c.views or 0 for c in out],
+            f"Views since {since:%Y-%m-%d %H:%M} UTC, by channel",
+        )
+    return DigestContent(since, now, tuple(out), chart)

@@ -1,0 +1,69 @@
+"""Export a channel's posts (latest counters) or every counter snapshot, as CSV or JSON text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.posts import PostRepo
+
+COUNTERS = ("views", "forwards", "replies", "reactions", "paid_reactions")
+POST_COLUMNS = (
+    "message_id", "date", "link", "grouped_id", "media_kind", "deleted", *COUNTERS, "text",
+)
+SERIES_COLUMNS = ("message_id", "run_id", "taken_at", "age_hours", *COUNTERS)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+async def export_posts(
+    engine: AsyncEngine, channel_id: int, fmt: str = "csv", series: bool = False
+) -> str:
+    """Every stored post (deleted ones flagged) or, with `series`, every counter snapshot."""
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"unknown format {fmt!r}: use csv or json")
+    async with read(engine) as conn:
+        channel = await ChannelRepo(conn).get(channel_id)
+        if channel is None:
+            raise LookupError(f"no tracked channel with id {channel_id}")
+        repo = PostRepo(conn)
+        posts = await repo.list(channel_id)
+        snaps = await repo.snapshots(channel_id) if series else []
+    if series:
+        dates = {p.message_id: p.date for p in posts}
+        columns: Sequence[str] = SERIES_COLUMNS
+        records = [
+            {"message_id": s.message_id, "run_id": s.run_id, "taken_at": s.taken_at,
+             "age_hours": round((s.taken_at - dates[s.message_id]) / timedelta(hours=1), 3),
+             **{k: getattr(s, k) for k in COUNTERS}}
+            for s in snaps
+        ]
+    else:
+        columns = POST_COLUMNS
+        records = [
+            {"message_id": p.message_id, "date": p.date,
+             "link": f"https://t.me/{channel.username}/{p.message_id}", "grouped_id": p.grouped_id,
+             "media_kind": p.media_kind, "deleted": p.deleted,
+             **{k: getattr(p, k) for k in COUNTERS}, "text": p.text}
+            for p in posts
+        ]
+    if fmt == "json":
+        return json.dumps([{k: _cell(r[k]) for k in columns} for r in records], ensure_ascii=False, indent=1)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    # Unknown counts stay empty cells, never 0.
+    writer.writerows([["" if r[k] is None else _cell(r[k]) for k in columns] for r in records])
+    return buf.getvalue()

@@ -1,0 +1,184 @@
+"""Metric definitions as pure functions of folded posts (storage.queries.PostRow) and counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from math import fsum
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from analytics.records import ToDict
+from storage.queries import PostRow, SubscriberPoint
+
+BEST_HOUR_MIN_POSTS = 3
+
+
+def mean(values: Sequence[float]) -> float:
+    # statistics.mean is exact (fractions) and several times slower; floats suffice here.
+    return fsum(values) / len(values)
+
+
+TOP_N = 3
+EXCERPT_WORDS = 8
+
+
+@dataclass(frozen=True)
+class WindowMetrics(ToDict):
+    start: datetime | None
+    end: datetime
+    subscribers: int | None
+    subscribers_at: datetime | None
+    subscribers_change: int | None
+    subscribers_change_pct: float | None
+    subscribers_change_since: datetime | None  # the count the change is measured from
+    posts: int
+    posts_per_day: float | None
+    views_posts: int  # posts whose views are known; the view figures rest on these
+    views_mean: float | None
+    views_median: float | None
+    err: float | None
+    err24: float | None
+    err24_posts: int
+    er: float | None
+    forwards_per_post: float | None
+    reactions_per_post: float | None
+    paid_reactions_per_post: float | None
+    replies_per_post: float | None
+
+
+@dataclass(frozen=True)
+class TopPost(ToDict):
+    message_id: int
+    date: datetime
+    link: str
+    excerpt: str
+    views: int | None
+    er: float | None
+
+
+@dataclass(frozen=True)
+class HourFigure(ToDict):
+    hour: int
+    posts: int
+    median_views: float
+
+
+@dataclass(frozen=True)
+class BestHour(ToDict):
+    hour: int | None  # None: not enough posts yet
+    median_views: float | None
+    hours: tuple[HourFigure, ...]
+
+    @property
+    def text(self) -> str:
+        if self.hour is None:
+            return "not enough posts yet"
+        return f"{self.hour:02d}:00–{self.hour:02d}:59"
+
+
+def pct(part: float | None, whole: float | None) -> float | None:
+    if part is None or whole is None or whole == 0:
+        return None
+    return part / whole * 100.0
+
+
+def _per_post(values: Sequence[int | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return mean(known) if known else None
+
+
+def window_metrics(
+    rows: Sequence[PostRow], start: datetime | None, end: datetime, days: float | None,
+    subs_end: SubscriberPoint | None, subs_base: SubscriberPoint | None,
+) -> WindowMetrics:
+    """Every figure of one window; `subs_base` is the count the change is measured from."""
+    seen = [r for r in rows if r.views is not None]
+    views = [r.views for r in seen if r.views is not None]
+    subscribers = subs_end.subscribers if subs_end else None
+    change = None
+    # A base no earlier than the end's count (nothing new seen in the window) gives no change, not 0.
+    if subs_end is not None and subs_base is not None and subs_base.taken_at < subs_end.taken_at:
+        change = subs_end.subscribers - subs_base.subscribers
+    views_mean = mean(views) if views else None
+    day24 = [r.views_24h for r in rows if r.views_24h is not None]
+    interactions = sum((r.reactions or 0) + (r.forwards or 0) + (r.replies or 0) for r in seen)
+    return WindowMetrics(
+        start=start, end=end, subscribers=subscribers,
+        subscribers_at=subs_end.taken_at if subs_end else None,
+        subscribers_change=change,
+        subscribers_change_pct=pct(change, subs_base.subscribers) if subs_base and change is not None
+        else None,
+        subscribers_change_since=subs_base.taken_at if change is not None and subs_base else None,
+        posts=len(rows), posts_per_day=len(rows) / days if days else None,
+        views_posts=len(views), views_mean=views_mean,
+        views_median=float(median(views)) if views else None,
+        err=pct(views_mean, subscribers),
+        err24=pct(mean(day24), subscribers) if day24 else None, err24_posts=len(day24),
+        er=pct(interactions, sum(views)) if views else None,
+        forwards_per_post=_per_post([r.forwards for r in rows]),
+        reactions_per_post=_per_post([r.reactions for r in rows]),
+        paid_reactions_per_post=_per_post([r.paid_reactions for r in rows]),
+        replies_per_post=_per_post([r.replies for r in rows]),
+    )
+
+
+def post_er(row: PostRow) -> float | None:
+    if not row.views:
+        return None
+    return pct((row.reactions or 0) + (row.forwards or 0) + (row.replies or 0), row.views)
+
+
+def excerpt(text: str) -> str:
+    words = text.split()
+    short = " ".join(words[:EXCERPT_WORDS])
+    return short + ("…" if len(words) > EXCERPT_WORDS else "")
+
+
+def top_post(row: PostRow, username: str) -> TopPost:
+    return TopPost(
+        row.message_id, row.date, f"https://t.me/{username}/{row.message_id}", excerpt(row.text),
+        row.views, post_er(row),
+    )
+
+
+def top_posts(rows: Sequence[PostRow], username: str) -> tuple[tuple[TopPost, ...], tuple[TopPost, ...]]:
+    """The three most viewed posts, and the three with the highest ER (ties: more views first)."""
+    seen = [r for r in rows if r.views is not None]
+    by_views = sorted(seen, key=lambda r: (-(r.views or 0), r.message_id))[:TOP_N]
+    rated = [r for r in seen if post_er(r) is not None]
+    by_er = sorted(rated, key=lambda r: (-(post_er(r) or 0), -(r.views or 0), r.message_id))[:TOP_N]
+    return tuple(top_post(r, username) for r in by_views), tuple(top_post(r, username) for r in by_er)
+
+
+def best_hour(rows: Sequence[PostRow], tz: str) -> BestHour:
+    """Median views by local hour of publication, among hours with at least three posts."""
+    zone = ZoneInfo(tz)
+    by_hour: dict[int, list[int]] = defaultdict(list)
+    for r in rows:
+        if r.views is not None:
+            by_hour[r.date.astimezone(zone).hour].append(r.views)
+    hours = tuple(
+        HourFigure(h, len(v), float(median(v)))
+        for h, v in sorted(by_hour.items()) if len(v) >= BEST_HOUR_MIN_POSTS
+    )
+    if not hours:
+        return BestHour(None, None, ())
+    best = max(hours, key=lambda f: (f.median_views, -f.hour))
+    return BestHour(best.hour, best.median_views, hours)
+
+
+def heatmap(rows: Sequence[PostRow], tz: str) -> list[list[float | None]]:
+    """Median views per [weekday][hour] of publication (Monday first), None where no post."""
+    zone = ZoneInfo(tz)
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r in rows:
+        if r.views is not None:
+            local = r.date.astimezone(zone)
+            cells[(local.weekday(), local.hour)].append(r.views)
+    return [
+        [float(median(cells[(d, h)])) if cells.get((d, h)) else None for h in range(24)]
+        for d in range(7)
+    ]

@@ -1,0 +1,185 @@
+"""What the bot and the CLI call: summaries, the overview, post history, digest content, alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from analytics.alerts import evaluate_alerts
+from analytics.digest import DigestChannel, DigestContent, digest_content
+from analytics.figures import window_figures
+from analytics.metrics import BestHour, TopPost, WindowMetrics, best_hour, excerpt, pct, top_posts
+from analytics.records import ToDict
+from analytics.windows import Window
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.models import Channel
+from storage.posts import PostRepo
+from storage.queries import (
+    collapsed_posts,
+    overview_rows,
+    subscribers_at_each,
+    subscribers_by_channel,
+)
+
+__all__ = [
+    "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",
+    "channel_summary", "digest_content", "evaluate_alerts", "overview", "post_history",
+]
+
+
+@dataclass(frozen=True)
+class ChannelSummary(ToDict):
+    channel_id: int
+    username: str
+    title: str | None
+    status: str
+    window: str
+    window_label: str
+    now: datetime
+    tz: str
+    last_collected_at: datetime | None  # None: never collected, so there are no numbers at all
+    current: WindowMetrics | None
+    previous: WindowMetrics | None
+    top_by_views: tuple[TopPost, ...]
+    top_by_er: tuple[TopPost, ...]
+    best_hour: BestHour | None
+
+    @property
+    def never_collected(self) -> bool:
+        return self.last_collected_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"never_collected": self.never_collected}
+
+    @property
+    def display(self) -> str:
+        return self.title or f"@{self.username}"
+
+
+@dataclass(frozen=True)
+class OverviewRow(ToDict):
+    channel_id: int
+    username: str
+    title: str | None
+    status: str
+    last_collected_at: datetime | None
+    subscribers: int | None
+    subscribers_change: int | None
+    subscribers_change_pct: float | None
+    posts: int | None  # None when never collected
+    views_per_post: float | None
+    err: float | None
+    er: float | None
+
+
+@dataclass(frozen=True)
+class HistoryPoint(ToDict):
+    taken_at: datetime
+    age_hours: float
+    views: int | None
+    forwards: int | None
+    reactions: int | None
+    paid_reactions: int | None
+    replies: int | None
+
+
+@dataclass(frozen=True)
+class PostHistory(ToDict):
+    channel_id: int
+    username: str
+    message_id: int
+    link: str
+    date: datetime
+    excerpt: str
+    deleted: bool
+    age_hours: float
+    points: tuple[HistoryPoint, ...]
+
+
+async def _channel(conn: AsyncConnection, channel_id: int) -> Channel:
+    channel = await ChannelRepo(conn).get(channel_id)
+    if channel is None:
+        raise LookupError(f"no tracked channel with id {channel_id}")
+    return channel
+
+
+async def channel_summary(
+    engine: AsyncEngine, channel_id: int, window: Window, now: datetime, tz: str
+) -> ChannelSummary:
+    """The channel's figures over `window` ending at `now`, beside the previous window's."""
+    async with read(engine) as conn:
+        channel = await _channel(conn, channel_id)
+        base = ChannelSummary(
+            channel.id, channel.username, channel.title, channel.status, window.name, window.label,
+            now, tz, channel.last_collected_at, None, None, (), (), None,
+        )
+        if channel.last_collected_at is None:
+            return base
+        start, end = window.bounds(now)
+        prev = window.previous_bounds(now)
+        # One read covers both windows; split in Python.
+        rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
+        current_rows = [r for r in rows if start is None or r.date >= start]
+        days = window.days(now, current_rows[0].date if current_rows else None)
+        instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
+        known = await subscribers_at_each(conn, channel_id, instants)
+        current = await window_figures(conn, channel_id, start, end, days, current_rows, known)
+        previous = None
+        if prev is not None:
+            previous = await window_figures(
+                conn, channel_id, prev[0], prev[1], rows=[r for r in rows if r.date < prev[1]],
+                known=known,
+            )
+    by_views, by_er = top_posts(current_rows, channel.username)
+    return ChannelSummary(
+        **{**base.__dict__, "current": current, "previous": previous, "top_by_views": by_views,
+           "top_by_er": by_er, "best_hour": best_hour(current_rows, tz)},
+    )
+
+
+async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[OverviewRow]:
+    """One row per tracked channel, most subscribers first (unknown counts last)."""
+    start, end = window.bounds(now)
+    out = []
+    async with read(engine) as conn:
+        channels = await ChannelRepo(conn).list_all()
+        aggregates = await overview_rows(conn, [c.id for c in channels], start, end)
+        counts = await subscribers_by_channel(conn, start, end)
+    for ch in channels:
+        subs, base = counts.get(ch.id, (None, None))
+        change = subs - base if subs is not None and base is not None else None
+        n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
+        per_post = views / seen if seen and views is not None else None
+        out.append(OverviewRow(
+            ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
+            pct(change, base), n if ch.last_collected_at is not None else None, per_post,
+            pct(per_post, subs), pct(inter, views),
+        ))
+    return sorted(out, key=lambda r: (r.subscribers is None, -(r.subscribers or 0), r.username))
+
+
+async def post_history(
+    engine: AsyncEngine, channel_id: int, message_id: int, now: datetime
+) -> PostHistory | None:
+    """A post's counters at every snapshot, with its age at each; None when it was never stored."""
+    async with read(engine) as conn:
+        channel = await _channel(conn, channel_id)
+        repo = PostRepo(conn)
+        post = await repo.get(channel_id, message_id)
+        if post is None:
+            return None
+        snaps = await repo.snapshots(channel_id, message_id)
+    hour = timedelta(hours=1)
+    points = tuple(
+        HistoryPoint(s.taken_at, (s.taken_at - post.date) / hour, s.views, s.forwards, s.reactions,
+                     s.paid_reactions, s.replies)
+        for s in sorted(snaps, key=lambda s: s.taken_at)
+    )
+    return PostHistory(
+        channel_id, channel.username, message_id, f"https://t.me/{channel.username}/{message_id}",
+        post.date, excerpt(post.text), post.deleted, (now - post.date) / hour, points,
+    )

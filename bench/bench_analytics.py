@@ -1,0 +1,205 @@
+"""Analytics timings on a large database: 30d summary, overview, charts, each beside an SQL floor.
+
+The database is built once into ~/.cache/channelpulse-bench (outside the repository) by SQL that
+generates rows inside SQLite; later runs reuse it. Figures: p50/p95 of `channel_summary` (30d)
+and of `overview` (30d), each beside one hand-written SQL aggregate over the same rows (the floor),
+and the time to render the charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from analytics.charts import channel_charts, views_chart
+from analytics.service import channel_summary, overview
+from analytics.windows import parse_window
+from storage.db import create_engine, read
+from storage.migrate import open_database
+from storage.queries import collapsed_posts, subscriber_series
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SPAN_DAYS = 1000  # posts spread over the last 1000 days, so 10,000 posts is ten a day
+FMT = "%Y-%m-%d %H:%M:%S"
+CACHE = Path.home() / ".cache" / "channelpulse-bench"
+
+
+def _stamp(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime(FMT) + ".000000"
+
+
+def build(path: Path, channels: int, posts: int, snapshots: int) -> None:
+    """Fill an empty, migrated database; every row is generated inside SQLite."""
+    start = NOW - timedelta(days=SPAN_DAYS)
+    step = SPAN_DAYS * 1440 // posts  # minutes between posts
+    hours = SPAN_DAYS * 24 + 1
+    db = sqlite3.connect(path)
+    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF;")
+    seq = "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < :n) "
+    # Every 20th post starts an album of three items sharing its date.
+    album_i = "(i - CASE WHEN i % 20 < 3 THEN i % 20 ELSE 0 END)"
+    for c in range(1, channels + 1):
+        base = (c - 1) * hours + 1
+        args = {"c": c, "start": _stamp(start), "now": _stamp(NOW), "step": step, "base": base}
+        db.execute(
+            "INSERT INTO channels (id, ref, username, title, status, added_at, last_collected_at) "
+            "VALUES (:c, '@bench' || :c, 'bench' || :c, 'Bench ' || :c, 'active', :start, :now)", args,
+        )
+        db.execute(
+            "INSERT INTO runs (id, channel_id, started_at, finished_at) " + seq +
+            "SELECT :base + i, :c, strftime(:fmt, :start, '+' || i || ' hours') || '.000000', "
+            "strftime(:fmt, :start, '+' || i || ' hours') || '.000000' FROM seq",
+            args | {"n": hours, "fmt": FMT},
+        )
+        db.execute(
+            "INSERT INTO subscriber_snapshots (channel_id, run_id, taken_at, subscribers) " + seq +
+            "SELECT :c, :base + i, strftime(:fmt, :start, '+' || i || ' hours') || '.000000', "
+            "10000 * :c + i / 10 FROM seq", args | {"n": hours, "fmt": FMT},
+        )
+        db.execute(
+            "INSERT INTO posts (channel_id, message_id, date, text, grouped_id, first_seen_at, updated_at, "
+            "views, forwards, replies, reactions, paid_reactions) " + seq +
+            f"SELECT :c, i + 1, strftime(:fmt, :start, '+' || ({album_i} * :step) || ' minutes') || "
+            "'.000000', 'post ' || i || ' with a few words of text, as channels write them', "
+            "CASE WHEN i % 20 < 3 THEN :c * 1000000 + i / 20 END, :now, :now, "
+            "500 + (i * 7919) % 4000 + CASE WHEN i % 97 = 0 THEN 20000 ELSE 0 END, "
+            "i % 13, i % 7, i % 29, i % 3 FROM seq", args | {"n": posts, "fmt": FMT},
+        )
+        db.execute(
+            "INSERT INTO counter_snapshots (channel_id, message_id, run_id, taken_at, views, forwards, "
+            "replies, reactions, paid_reactions) "
+            "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < :snaps) "
+            f"SELECT p.channel_id, p.message_id, :base + ({album_i.replace('i', '(p.message_id - 1)')} "
+            "* :step + n * 120) / 60, strftime(:fmt, p.date, '+' || (2 * n) || ' hours') || '.000000', "
+            "p.views * n / :snaps, p.forwards, p.replies, p.reactions, p.paid_reactions "
+            "FROM posts p, k WHERE p.channel_id = :c "
+            "AND strftime(:fmt, p.date, '+' || (2 * n) || ' hours') || '.000000' <= :now "
+            "ORDER BY p.message_id, n", args | {"snaps": snapshots, "fmt": FMT},
+        )
+        db.commit()
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def timed(fn: Callable[[], Awaitable[object]], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        await fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+SUMMARY_FLOOR = """
+SELECT count(*), avg(p.views), sum(p.reactions + p.forwards + p.replies),
+  (SELECT avg(cs.views) FROM posts q JOIN counter_snapshots cs
+     ON cs.channel_id = q.channel_id AND cs.message_id = q.message_id
+   WHERE q.channel_id = :c AND q.date >= :s AND q.date < :u
+     AND (julianday(cs.taken_at) - julianday(q.date)) * 24 BETWEEN 20 AND 48)
+FROM posts p WHERE p.channel_id = :c AND p.date >= :s AND p.date < :u AND p.deleted = 0
+"""
+OVERVIEW_FLOOR = """
+SELECT channel_id, count(*), avg(views), sum(reactions + forwards + replies) FROM posts
+WHERE channel_id IN ({ids}) AND date >= :s AND date < :u AND deleted = 0 GROUP BY channel_id
+"""
+
+
+async def measure(url: str, channels: int, repeat: int) -> None:
+    engine = create_engine(url)
+    window = parse_window("30d")
+    s, u = _stamp(NOW - timedelta(days=30)), _stamp(NOW)
+    # The summary reads its window and the previous one beside it, so its floor reads both.
+    s2 = _stamp(NOW - timedelta(days=60))
+    rng = random.Random(4)
+    try:
+        pick = [rng.randint(1, channels) for _ in range(repeat)]
+        it = iter(pick)
+        summary = await timed(lambda: channel_summary(engine, next(it), window, NOW, "UTC"), repeat)
+        it2 = iter(pick)
+
+        async def floor_summary() -> None:
+            async with read(engine) as conn:
+                (await conn.execute(text(SUMMARY_FLOOR), {"c": next(it2), "s": s2, "u": u})).all()
+
+        floor = await timed(floor_summary, repeat)
+        ov_repeat = max(5, repeat // 4)
+        ov = await timed(lambda: overview(engine, window, NOW), ov_repeat)
+        ids = ",".join(str(i) for i in range(1, channels + 1))
+
+        async def floor_overview() -> None:
+            async with read(engine) as conn:
+                (await conn.execute(text(OVERVIEW_FLOOR.format(ids=ids)), {"s": s, "u": u})).all()
+
+        ov_floor = await timed(floor_overview, ov_repeat)
+        charts = await timed(lambda: channel_charts(engine, 1, window, NOW, "UTC"), 5)
+        async with read(engine) as conn:
+            every = await collapsed_posts(conn, 1, None, NOW)
+            subs = await subscriber_series(conn, 1, None, NOW)
+        big = await timed(lambda: views_chart(every, subs, "@bench1 — all time"), 3)
+    finally:
+        await engine.dispose()
+
+    def line(name: str, values: list[float], floor_values: list[float] | None, target: str) -> None:
+        p50, p95 = pct(values, 0.5), pct(values, 0.95)
+        extra = ""
+        if floor_values:
+            f50 = pct(floor_values, 0.5)
+            extra = f"  floor p50 {f50:7.1f} ms  ratio p50/floor {p50 / f50:4.1f}x"
+        print(f"{name:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{extra}  ({target}, n={len(values)})")
+
+    line("channel_summary 30d", summary, floor, "target p95 < 50 ms, <= 3x floor")
+    line("overview 30d", ov, ov_floor, "target p95 < 500 ms, <= 3x floor")
+    line("channel_charts 30d (2 PNGs)", charts, None, "target < 1 s")
+    line(f"views_chart all time ({len(every):,} posts)", big, None, "target < 1 s")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench bench_analytics")
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--snapshots", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    args = parser.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    path = args.cache / f"analytics-{args.channels}x{args.posts}x{args.snapshots}.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    if not path.exists():
+        partial = path.with_suffix(".building")
+        partial.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{partial}"))
+        build(partial, args.channels, args.posts, args.snapshots)
+        partial.rename(path)
+        print(f"built {path} in {time.perf_counter() - t0:.0f} s")
+    with sqlite3.connect(path) as db:
+        n_posts = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        n_snaps = db.execute("SELECT max(rowid) FROM counter_snapshots").fetchone()[0]
+    print(f"database: {args.channels} channels, {n_posts:,} posts, {n_snaps:,} counter snapshots, "
+          f"{path.stat().st_size / 1e9:.2f} GB")
+    asyncio.run(measure(url, args.channels, args.repeat))
+    return 0
+
+
+async def _migrate(url: str) -> None:
+    engine = await open_database(url)
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

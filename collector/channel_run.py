@@ -1,0 +1,251 @@
+"""One channel's run: resolve once, read history under the layered delays, re-read counters, record it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.clock import Clock
+from collector.pacing import Pacer
+from collector.source import (
+    ChannelInvalid,
+    ChannelKey,
+    ChannelSource,
+    ChannelUnavailable,
+    FloodWait,
+    SourcePost,
+)
+from storage.channels import ChannelRepo
+from storage.db import write
+from storage.models import Channel, CounterSnapshot, Post
+from storage.posts import PostRepo
+from storage.runs import SubscriberRepo
+
+log = logging.getLogger("collector.run")
+T = TypeVar("T")
+
+RECENT = timedelta(days=7)  # counters of posts younger than this are re-read every run
+REREAD_MAX = 100  # one GetMessages request
+FLOOD_RETRIES = 5  # consecutive FloodWaits on one request before the channel is postponed
+
+
+class FloodPostponed(Exception):
+    """Telegram asked for a wait too long to sit through; the channel moves to a later round."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"FloodWait of {seconds:.0f} s; postponed to a later round")
+        self.seconds = seconds
+
+
+class Stopped(Exception):
+    """The channel was paused or removed while its run was in progress."""
+
+
+@dataclass
+class Tally:
+    """What the run did so far (mutable while the run is in hand, frozen into RunResult after)."""
+
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    flood_waits: int = 0
+    flood_wait_seconds: float = 0.0
+    requests: list[str] = field(default_factory=list)
+
+
+GONE = "Telegram no longer accepts this channel, even after resolving it again"
+
+
+class ChannelRunner:
+    """Does the Telegram side and the per-post storage of one channel's run."""
+
+    def __init__(
+        self, engine: AsyncEngine, source: ChannelSource, pacer: Pacer, clock: Clock,
+        should_stop: Callable[[int], bool],
+        on_progress: Callable[[int, int], None],
+        on_flood: Callable[[], None],
+    ) -> None:
+        self.engine, self.source, self.pacer, self.clock = engine, source, pacer, clock
+        self.config = pacer.config
+        self._should_stop = should_stop
+        self._on_progress = on_progress
+        self._on_flood = on_flood
+
+    async def collect(self, channel: Channel, run_id: int, tally: Tally) -> Channel:
+        """Collect `channel`; returns it as stored afterwards. Raises the source's errors."""
+        key = await self._key(channel, tally)
+        try:
+            return await self._collect(channel.id, key, run_id, tally)
+        except ChannelInvalid:
+            # Read the count as stored: a first run has just resolved, so the passed copy says 0.
+            if (await self._reload(channel.id)).resolve_count >= 2:
+                raise ChannelUnavailable(GONE) from None
+            log.warning("@%s: stored access hash rejected; resolving once more", channel.username)
+            key = await self._resolve(channel, tally)
+            try:
+                return await self._collect(channel.id, key, run_id, tally)
+            except ChannelInvalid:
+                raise ChannelUnavailable(GONE) from None
+
+    async def _key(self, channel: Channel, tally: Tally) -> ChannelKey:
+        if channel.tg_id is not None and channel.access_hash is not None:
+            return ChannelKey(channel.tg_id, channel.access_hash)
+        return await self._resolve(channel, tally)
+
+    async def _resolve(self, channel: Channel, tally: Tally) -> ChannelKey:
+        resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
+        account = await self.source.account_id()
+        async with write(self.engine) as conn:
+            # Resolving is rare, so a full scan is fine; two names for one channel (a rename, or
+            # t.me links typed two ways) must not become two rows fighting over one tg_id.
+            twin = next((c for c in await ChannelRepo(conn).list_all()
+                         if c.tg_id == resolved.tg_id and c.id != channel.id), None)
+            if twin is not None:
+                raise ChannelUnavailable(f"@{channel.username} is the channel already tracked as "
+                                         f"@{twin.username}")
+            await ChannelRepo(conn).set_resolved(
+                channel.id, resolved.tg_id, resolved.access_hash, resolved.title, account
+            )
+        return resolved.key
+
+    async def _collect(self, channel_id: int, key: ChannelKey, run_id: int, tally: Tally) -> Channel:
+        channel = await self._reload(channel_id)
+        fetched_ids = await self._read_history(channel, key, run_id, tally)
+        await self._reread(await self._reload(channel_id), key, run_id, fetched_ids, tally)
+        info = await self.call("info", lambda: self.source.get_info(key), tally)
+        self._check_stop(channel_id)
+        now = self.clock.now()
+        async with write(self.engine) as conn:
+            await SubscriberRepo(conn).add(channel_id, run_id, now, info.subscribers)
+            await ChannelRepo(conn).update(channel_id, title=info.title or channel.title)
+        return await self._reload(channel_id)
+
+    async def _read_history(self, channel: Channel, key: ChannelKey, run_id: int, tally: Tally) -> set[int]:
+        """Newest posts first time; later, the posts after the newest stored one, oldest first, and
+        with whatever room the per-run limit leaves, older posts until the backfill window is covered."""
+        limit = self.config.history_limit
+        cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
+        newest, oldest = channel.newest_message_id, channel.oldest_message_id
+        if newest is None:
+            posts = await self.call("history", lambda: self.source.get_history(key, limit), tally)
+        else:
+            posts = await self.call(
+                "history", lambda: self.source.get_history(key, limit, newer_than=newest), tally
+            )
+        posts = posts[:limit]
+        older: list[SourcePost] = []
+        room = limit - len(posts)
+        backfill = newest is not None and oldest is not None and not channel.backfill_done and room > 0
+        if backfill:
+            older = await self.call(
+                "history", lambda: self.source.get_history(key, room, older_than=oldest), tally
+            )
+            older = older[-room:]
+        # Backfill goes newest to oldest so the stored "oldest" only ever moves down: a run cut short
+        # never leaves a hole behind it.
+        ordered = posts + list(reversed(older))
+        for post in ordered:
+            self._check_stop(channel.id)
+            k = await self.pacer.before_message()
+            self._check_stop(channel.id)  # paused or removed during that pause
+            self._on_progress(k, len(ordered))
+            await self._store(channel.id, post, run_id, tally)
+        reached = older or (posts if newest is None else [])
+        covered = bool(reached) and reached[0].date < cutoff
+        if covered or (backfill and not older) or self.config.backfill_days == 0:
+            async with write(self.engine) as conn:
+                await ChannelRepo(conn).update(channel.id, backfill_done=True)
+        return {p.message_id for p in ordered}
+
+    async def _store(self, channel_id: int, post: SourcePost, run_id: int, tally: Tally) -> None:
+        now = self.clock.now()
+        async with write(self.engine) as conn:
+            created = await PostRepo(conn).upsert(_post(channel_id, post), now)
+            await PostRepo(conn).add_snapshot(_snapshot(channel_id, post, run_id, now))
+            stored = await ChannelRepo(conn).get(channel_id)
+            assert stored is not None
+            await ChannelRepo(conn).update(
+                channel_id,
+                newest_message_id=max(post.message_id, stored.newest_message_id or 0),
+                oldest_message_id=min(post.message_id, stored.oldest_message_id or post.message_id),
+            )
+        tally.fetched += 1
+        tally.new += created
+        tally.updated += not created
+
+    async def _reread(
+        self, channel: Channel, key: ChannelKey, run_id: int, skip: set[int], tally: Tally
+    ) -> None:
+        now = self.clock.now()
+        async with write(self.engine) as conn:
+            ids = await PostRepo(conn).recent_ids(channel.id, now - RECENT, REREAD_MAX + len(skip))
+        ids = [i for i in ids if i not in skip][:REREAD_MAX]
+        if not ids:
+            return
+        self._check_stop(channel.id)
+        found = await self.call("messages", lambda: self.source.get_messages(key, ids), tally)
+        now = self.clock.now()
+        async with write(self.engine) as conn:
+            repo = PostRepo(conn)
+            for message_id, post in zip(ids, found, strict=True):
+                if post is None:
+                    await repo.mark_deleted(channel.id, message_id, now)
+                    continue
+                await repo.update_counters(
+                    channel.id, message_id, post.counters, now,
+                    text=post.text, edit_date=post.edit_date, media_kind=post.media_kind,
+                )
+                await repo.add_snapshot(_snapshot(channel.id, post, run_id, now))
+                tally.updated += 1
+
+    async def call(self, kind: str, fn: Callable[[], Awaitable[T]], tally: Tally) -> T:
+        """One request through the gate; a FloodWait is obeyed to the second, then the same request
+        is repeated; one longer than MTPROTO_MAX_FLOOD_WAIT postpones the channel."""
+        for _ in range(FLOOD_RETRIES):
+            await self.pacer.before_request(kind)
+            tally.requests.append(kind)
+            try:
+                return await fn()
+            except FloodWait as exc:
+                tally.flood_waits += 1
+                self._on_flood()
+                if exc.seconds > self.config.max_flood_wait:
+                    self.pacer.block(exc.seconds)
+                    raise FloodPostponed(exc.seconds) from None
+                tally.flood_wait_seconds += await self.pacer.flood_wait(exc.seconds, kind)
+        raise FloodPostponed(self.config.max_flood_wait)
+
+    async def _reload(self, channel_id: int) -> Channel:
+        async with write(self.engine) as conn:
+            channel = await ChannelRepo(conn).get(channel_id)
+        if channel is None:
+            raise Stopped()
+        return channel
+
+    def _check_stop(self, channel_id: int) -> None:
+        if self._should_stop(channel_id):
+            raise Stopped()
+
+
+def _post(channel_id: int, p: SourcePost) -> Post:
+    return Post(
+        channel_id=channel_id, message_id=p.message_id, date=p.date, text=p.text,
+        media_kind=p.media_kind, grouped_id=p.grouped_id, edit_date=p.edit_date,
+        forward_from=p.forward_from, post_author=p.post_author, views=p.views, forwards=p.forwards,
+        replies=p.replies, reactions=p.reactions, paid_reactions=p.paid_reactions,
+        reactions_json=dict(p.reactions_json) if p.reactions_json is not None else None,
+    )
+
+
+def _snapshot(channel_id: int, p: SourcePost, run_id: int, now: object) -> CounterSnapshot:
+    c = p.counters
+    return CounterSnapshot(
+        channel_id=channel_id, message_id=p.message_id, run_id=run_id, taken_at=now,  # type: ignore[arg-type]
+        views=c.views, forwards=c.forwards, replies=c.replies, reactions=c.reactions,
+        paid_reactions=c.paid_reactions, reactions_json=c.reactions_json,
+    )

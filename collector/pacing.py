@@ -1,0 +1,159 @@
+"""The report's layered delays and the request gate: every wait the collector makes is decided here."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from collector.clock import Clock
+
+log = logging.getLogger("collector.pacing")
+
+LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait")
+
+
+@dataclass(frozen=True)
+class PacingConfig:
+    message_delay: float = 0.5
+    batch_every: int = 5
+    batch_pause: float = 3.0
+    extended_every: int = 20
+    extended_pause: float = 10.0
+    channel_delay: float = 8.0
+    request_gap: float = 1.0
+    history_limit: int = 50
+    max_flood_wait: float = 3600.0
+    backfill_days: int = 30
+    flood_jitter: float = 1.0  # a FloodWait is obeyed for its seconds plus [0, flood_jitter) more
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> PacingConfig:
+        return cls(
+            message_delay=settings.mtproto_message_delay,
+            batch_every=settings.mtproto_batch_every,
+            batch_pause=settings.mtproto_batch_pause,
+            extended_every=settings.mtproto_extended_every,
+            extended_pause=settings.mtproto_extended_pause,
+            channel_delay=settings.mtproto_channel_delay,
+            request_gap=settings.mtproto_request_gap,
+            history_limit=settings.mtproto_history_limit_per_run,
+            max_flood_wait=settings.mtproto_max_flood_wait,
+            backfill_days=settings.mtproto_backfill_days,
+        )
+
+    def gap_after(self, k: int) -> tuple[tuple[str, float], ...]:
+        """The layers that separate history message k from k+1 (k counts from 1); they add up."""
+        parts = [("message", self.message_delay)]
+        if k % self.batch_every == 0:
+            parts.append(("batch", self.batch_pause))
+        if k % self.extended_every == 0:
+            parts.append(("extended", self.extended_pause))
+        return tuple(parts)
+
+    def channel_seconds(self, messages: int) -> float:
+        """The policy's total pause within one channel's run of `messages` history messages."""
+        return sum(s for k in range(1, messages) for _, s in self.gap_after(k))
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A pause in progress: its main layer, length, end, and the layers it is made of."""
+
+    layer: str
+    seconds: float
+    until: datetime
+    parts: tuple[tuple[str, float], ...]
+
+
+class Pacer:
+    """Sleeps until deadlines measured start to start, so work done counts toward the next gap."""
+
+    def __init__(
+        self, config: PacingConfig, clock: Clock, rng: random.Random | None = None,
+        on_wait: Callable[[Wait | None], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self._rng = rng or random.Random()
+        self._on_wait = on_wait
+        self._last_request: float | None = None
+        self._last_message: float | None = None
+        self._channel_end: float | None = None
+        self._k = 0
+        self.blocked_until: float | None = None
+        self.current: Wait | None = None
+        self.totals: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
+
+    def start_channel(self) -> None:
+        """The message count (and the per-layer totals of the run record) restart with each channel."""
+        self._k = 0
+        self._last_message = None
+        self.totals = dict.fromkeys(LAYERS, 0.0)
+
+    def end_channel(self) -> None:
+        self._channel_end = self.clock.monotonic()
+
+    async def before_channel(self) -> None:
+        """CHANNEL_DELAY from the end of the previous channel to the first request of this one."""
+        if self._channel_end is not None:
+            delay = self.config.channel_delay
+            await self._sleep_until(self._channel_end + delay, (("channel", delay),), "before next channel")
+
+    async def before_request(self, kind: str) -> None:
+        """The gate: REQUEST_GAP between the starts of any two requests; pauses already taken count."""
+        if self._last_request is not None:
+            gap = self.config.request_gap
+            await self._sleep_until(self._last_request + gap, (("request_gap", gap),), f"before {kind}")
+        self._last_request = self.clock.monotonic()
+
+    async def before_message(self) -> int:
+        """Wait the layered gap after the previous history message; returns this message's number."""
+        if self._k > 0 and self._last_message is not None:
+            parts = self.config.gap_after(self._k)
+            deadline = self._last_message + sum(s for _, s in parts)
+            await self._sleep_until(deadline, parts, f"after message {self._k}")
+        self._last_message = self.clock.monotonic()
+        self._k += 1
+        return self._k
+
+    async def flood_wait(self, seconds: float, request: str) -> float:
+        """Obey a FloodWait: the requested seconds plus jitter, never less; returns the pause taken."""
+        pause = seconds + self._rng.uniform(0.0, self.config.flood_jitter)
+        await self._sleep_until(
+            self.clock.monotonic() + pause, (("flood_wait", pause),), f"FloodWait {seconds:g} s on {request}"
+        )
+        return pause
+
+    def block(self, seconds: float) -> None:
+        """A FloodWait too long to sit through: no request at all until it has passed."""
+        self.blocked_until = self.clock.monotonic() + seconds
+
+    def blocked_for(self) -> float:
+        if self.blocked_until is None:
+            return 0.0
+        return max(0.0, self.blocked_until - self.clock.monotonic())
+
+    async def _sleep_until(self, deadline: float, parts: tuple[tuple[str, float], ...], why: str) -> None:
+        remaining = deadline - self.clock.monotonic()
+        if remaining <= 0:
+            return
+        nominal = sum(s for _, s in parts) or remaining
+        for name, secs in parts:
+            # Time already spent working shrinks each layer in proportion.
+            self.totals[name] += secs * remaining / nominal
+        layer = max(parts, key=lambda p: p[1])[0]
+        detail = " + ".join(f"{n} {s:g}" for n, s in parts)
+        log.info("Rate limiting: %s pause %.2f s %s (%s)", layer, remaining, why, detail)
+        self.current = Wait(layer, remaining, self.clock.now() + timedelta(seconds=remaining), parts)
+        if self._on_wait:
+            self._on_wait(self.current)
+        try:
+            await self.clock.sleep(remaining)
+        finally:
+            self.current = None
+            if self._on_wait:
+                self._on_wait(None)

@@ -1,0 +1,288 @@
+"""The collector: a durable queue (the channels table) drained one channel at a time, and its live state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.channel_run import ChannelRunner, FloodPostponed, Stopped, Tally
+from collector.clock import Clock
+from collector.notifier import Notifier
+from collector.pacing import Pacer, PacingConfig
+from collector.refs import RefError, parse_ref
+from collector.source import ChannelSource, ChannelUnavailable, SourceDisconnected
+from storage.channels import ChannelRepo
+from storage.db import read, write
+from storage.models import Channel, RunResult
+from storage.runs import RunRepo
+
+log = logging.getLogger("collector")
+
+
+@dataclass(frozen=True)
+class EnqueueOutcome:
+    text: str
+    kind: str  # "queued", "already" or "refused"
+    reason: str | None = None
+    channel: Channel | None = None
+
+
+@dataclass(frozen=True)
+class CollectorState:
+    collecting: bool
+    channel: str | None
+    message_index: int | None
+    message_total: int | None
+    wait_seconds: float | None
+    wait_layer: str | None
+    wait_until: datetime | None
+    queue_length: int
+    eta: datetime | None
+    next_run: datetime | None
+    flood_waits_today: int
+
+
+class Collector:
+    def __init__(
+        self, engine: AsyncEngine, source: ChannelSource, pacing: PacingConfig, clock: Clock,
+        notifier: Notifier, interval_minutes: int = 60, rng: random.Random | None = None,
+    ) -> None:
+        self.engine, self.source, self.pacing, self.clock = engine, source, pacing, clock
+        self.notifier = notifier
+        self.interval = timedelta(minutes=interval_minutes)
+        self.pacer = Pacer(pacing, clock, rng)
+        self._stop: set[int] = set()
+        self.runner = ChannelRunner(
+            engine, source, self.pacer, clock, lambda cid: cid in self._stop,
+            self._set_progress, self._count_flood,
+        )
+        self._draining = False
+        self._woken = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._channel: str | None = None
+        self._progress: tuple[int, int] | None = None
+        self._queue_length = 0
+        self._floods: tuple[date, int] = (clock.now().date(), 0)
+        self.wake_hook: Callable[[], None] | None = None  # set by schedule_collection
+        self.next_run_hook: Callable[[], datetime | None] | None = None
+
+    async def enqueue(self, texts: list[str], added_by: int | None) -> list[EnqueueOutcome]:
+        """Parse and store each reference as queued (no Telegram request), then wake the job."""
+        outcomes = []
+        for text in texts:
+            try:
+                ref = parse_ref(text)
+            except RefError as exc:
+                outcomes.append(EnqueueOutcome(text, "refused", exc.reason))
+                continue
+            async with write(self.engine) as conn:
+                channel, created = await ChannelRepo(conn).add(text.strip(), ref.username, added_by,
+                                                               self.clock.now())
+            if created:
+                outcomes.append(EnqueueOutcome(text, "queued", None, channel))
+            else:
+                why = f"already tracked ({channel.status}"
+                why += f": {channel.status_reason})" if channel.status_reason else ")"
+                outcomes.append(EnqueueOutcome(text, "already", why, channel))
+        if any(o.kind == "queued" for o in outcomes):
+            await self._refresh_queue()
+            self.wake()
+        return outcomes
+
+    def wake(self) -> None:
+        """Collect now: a running drain absorbs the wake, an idle collector starts one."""
+        self._woken = True
+        if self._draining:
+            return
+        if self.wake_hook is not None:
+            self.wake_hook()
+            return
+        task = asyncio.get_running_loop().create_task(self.drain())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Collect the least recently collected due channel until none is due (the job's body)."""
+        if self._draining:
+            self._woken = True
+            return
+        self._draining = True
+        tried: set[int] = set()
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks.add(current)  # so aclose() can stop a drain the scheduler started
+        try:
+            while True:
+                self._woken = False
+                if self.pacer.blocked_for() > 0:
+                    log.warning("Rate limiting: flood_wait block, %.0f s left; skipping this round",
+                                self.pacer.blocked_for())
+                    return
+                async with read(self.engine) as conn:
+                    channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried))
+                    self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
+                if channel is None:
+                    if self._woken:
+                        continue
+                    return
+                tried.add(channel.id)
+                await self._collect_one(channel)
+        finally:
+            if current is not None:
+                self._tasks.discard(current)
+            self._draining = False
+            self._stop.clear()
+            self._channel = None
+            self._progress = None
+            await self._refresh_queue()
+
+    async def _collect_one(self, channel: Channel) -> None:
+        self._channel, self._progress = channel.username, None
+        self.pacer.start_channel()
+        await self.pacer.before_channel()
+        async with write(self.engine) as conn:
+            run_id = await RunRepo(conn).start(channel.id, self.clock.now())
+        tally, error, outcome = Tally(), None, None
+        try:
+            try:
+                outcome = await self.runner.collect(channel, run_id, tally)
+            except ChannelUnavailable as exc:
+                error = exc.reason
+                await self._set(channel.id, status="failed", status_reason=exc.reason)
+                await self.notifier.channel_failed(channel, exc.reason)
+            except FloodPostponed as exc:
+                error = str(exc)
+                later = self.clock.now() + timedelta(seconds=exc.seconds)
+                # Stored, not only held in memory: a restart must not start asking again early.
+                async with write(self.engine) as conn:
+                    await ChannelRepo(conn).postpone_all(later)
+                await self.notifier.flood_wait_postponed(channel, exc.seconds)
+            except SourceDisconnected as exc:
+                # Stays due; the next round (or wake) repeats it, and its stored posts are kept.
+                error = f"disconnected from Telegram: {exc}"
+                log.warning("@%s: %s", channel.username, error)
+            except Stopped:
+                error = "stopped: the channel was paused or removed during its run"
+            except Exception as exc:
+                # One broken channel must not starve the queue: record why, retry it next round.
+                error = f"unexpected error: {type(exc).__name__}: {exc}"
+                log.exception("@%s: run failed; the channel is retried next round", channel.username)
+                await self._set(channel.id, next_collection_at=self.clock.now() + self.interval * 0.9)
+            except asyncio.CancelledError:
+                # Posts stored so far stay; the record says why the run is short, then we stop.
+                await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+                raise
+            if outcome is not None:
+                now = self.clock.now()
+                # A little slack, so a channel finished late in one round is due again at the next.
+                await self._set(channel.id, status="active", status_reason=None, last_collected_at=now,
+                                next_collection_at=now + self.interval * 0.9)
+        finally:
+            self.pacer.end_channel()
+        await self._finish(channel, run_id, tally, error)
+        if channel.id in self._stop:
+            self._stop.discard(channel.id)
+            return
+        if outcome is not None and channel.last_collected_at is None:
+            await self.notifier.first_collection_done(outcome, tally.new)
+        await self.notifier.channel_collected(outcome or channel, run_id)
+
+    async def _finish(self, channel: Channel, run_id: int, tally: Tally, error: str | None) -> None:
+        for seconds in self.source.take_flood_sleeps():
+            tally.flood_waits += 1
+            tally.flood_wait_seconds += seconds
+            self._count_flood()
+        result = RunResult(
+            fetched=tally.fetched, new=tally.new, updated=tally.updated,
+            pacing_seconds={k: round(v, 3) for k, v in self.pacer.totals.items()},
+            flood_waits=tally.flood_waits, flood_wait_seconds=tally.flood_wait_seconds, error=error,
+        )
+        async with write(self.engine) as conn:
+            await RunRepo(conn).finish(run_id, result, self.clock.now())
+        log.info("@%s: run %d done: %d fetched, %d new, %d updated%s", channel.username, run_id,
+                 tally.fetched, tally.new, tally.updated, f", error: {error}" if error else "")
+
+    async def pause(self, channel_id: int) -> None:
+        await self._set(channel_id, status="paused")
+        self._stop_if_running(channel_id)
+
+    async def resume(self, channel_id: int) -> None:
+        async with write(self.engine) as conn:
+            channel = await ChannelRepo(conn).get(channel_id)
+            if channel is None:
+                return
+            status = "active" if channel.tg_id is not None else "queued"
+            await ChannelRepo(conn).update(channel_id, status=status, status_reason=None,
+                                           next_collection_at=self.clock.now())
+        self._stop.discard(channel_id)
+        await self._refresh_queue()
+        self.wake()
+
+    async def remove(self, channel_id: int, keep_data: bool) -> None:
+        """keep_data: stop collecting but keep everything (paused); otherwise forget it all."""
+        self._stop_if_running(channel_id)
+        async with write(self.engine) as conn:
+            if keep_data:
+                await ChannelRepo(conn).set_status(channel_id, "paused", "removed, data kept")
+            else:
+                await ChannelRepo(conn).remove(channel_id)
+        await self._refresh_queue()
+
+    def state(self) -> CollectorState:
+        wait = self.pacer.current
+        index, total = self._progress or (None, None)
+        return CollectorState(
+            collecting=self._draining, channel=self._channel, message_index=index, message_total=total,
+            wait_seconds=wait.seconds if wait else None, wait_layer=wait.layer if wait else None,
+            wait_until=wait.until if wait else None, queue_length=self._queue_length,
+            eta=self._eta(), next_run=self.next_run_hook() if self.next_run_hook else None,
+            flood_waits_today=self._floods_today(),
+        )
+
+    def estimate_channel_seconds(self) -> float:
+        """A full channel run at the policy's pace: its message gaps, the channel delay, a few gates."""
+        p = self.pacing
+        return p.channel_seconds(p.history_limit) + p.channel_delay + 2 * p.request_gap
+
+    def _eta(self) -> datetime | None:
+        if not self._queue_length and not self._draining:
+            return None
+        return self.clock.now() + timedelta(seconds=self._queue_length * self.estimate_channel_seconds())
+
+    async def aclose(self) -> None:
+        """Cancel any drain in progress (its run is recorded as cancelled; stored posts stay)."""
+        me = asyncio.current_task()
+        others = [t for t in self._tasks if t is not me]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    def _stop_if_running(self, channel_id: int) -> None:
+        if self._draining:
+            self._stop.add(channel_id)
+
+    def _set_progress(self, index: int, total: int) -> None:
+        self._progress = (index, total)
+
+    def _count_flood(self) -> None:
+        today = self.clock.now().date()
+        day, count = self._floods
+        self._floods = (today, (count if day == today else 0) + 1)
+
+    def _floods_today(self) -> int:
+        day, count = self._floods
+        return count if day == self.clock.now().date() else 0
+
+    async def _set(self, channel_id: int, **values: object) -> None:
+        async with write(self.engine) as conn:
+            await ChannelRepo(conn).update(channel_id, **values)
+
+    async def _refresh_queue(self) -> None:
+        async with read(self.engine) as conn:
+            self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())

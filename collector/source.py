@@ -1,0 +1,126 @@
+"""The boundary to Telegram: our own frozen types and exceptions; no Telethon type crosses it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from storage.models import Counters
+
+
+@dataclass(frozen=True)
+class ChannelKey:
+    """What every request after the first needs: the id and access hash stored at resolve time."""
+
+    tg_id: int
+    access_hash: int
+
+
+@dataclass(frozen=True)
+class ResolvedChannel:
+    tg_id: int
+    access_hash: int
+    title: str
+    username: str
+
+    @property
+    def key(self) -> ChannelKey:
+        return ChannelKey(self.tg_id, self.access_hash)
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    tg_id: int
+    title: str
+    username: str | None
+    subscribers: int | None  # None: Telegram did not say (never 0 for unknown)
+
+
+@dataclass(frozen=True)
+class SourcePost:
+    """One channel post as Telegram reports it; service messages never become one."""
+
+    message_id: int
+    date: datetime
+    text: str = ""
+    media_kind: str | None = None
+    grouped_id: int | None = None
+    edit_date: datetime | None = None
+    forward_from: str | None = None
+    post_author: str | None = None
+    views: int | None = None
+    forwards: int | None = None
+    replies: int | None = None
+    reactions: int | None = None  # every reaction except paid ones
+    paid_reactions: int | None = None
+    reactions_json: Mapping[str, int] | None = None  # emoticon or "custom:<document id>" -> count
+
+    @property
+    def counters(self) -> Counters:
+        return Counters(
+            self.views, self.forwards, self.replies, self.reactions, self.paid_reactions,
+            dict(self.reactions_json) if self.reactions_json is not None else None,
+        )
+
+
+class SourceError(Exception):
+    """Anything the source could not do; the subclasses say what to do about it."""
+
+
+class ChannelUnavailable(SourceError):
+    """Private, banned, missing or not a channel; `reason` is one line in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChannelInvalid(SourceError):
+    """The stored id/access hash no longer works (e.g. another account); resolve once more."""
+
+
+class FloodWait(SourceError):
+    """Telegram asked us to wait `seconds` before repeating the request."""
+
+    def __init__(self, seconds: float, request: str = "") -> None:
+        super().__init__(f"Telegram asked to wait {seconds:g} s{' on ' + request if request else ''}")
+        self.seconds = float(seconds)
+        self.request = request
+
+
+class SourceDisconnected(SourceError):
+    """The connection to Telegram dropped mid-request; the request may be repeated later."""
+
+
+class NotAuthorized(SourceError):
+    """The session is missing or signed out."""
+
+
+class ChannelSource(Protocol):
+    async def account_id(self) -> int | None:
+        """The id of the account doing the reading (stored with each resolve)."""
+        ...
+
+    async def resolve(self, username: str) -> ResolvedChannel:
+        """One ResolveUsername; only ever called on a channel's first run."""
+        ...
+
+    async def get_info(self, channel: ChannelKey) -> ChannelInfo: ...
+
+    async def get_history(
+        self, channel: ChannelKey, limit: int, newer_than: int | None = None,
+        older_than: int | None = None,
+    ) -> list[SourcePost]:
+        """One history request, oldest first: the newest ≤ limit posts, or the oldest ≤ limit
+        newer than `newer_than`, or the newest ≤ limit older than `older_than`."""
+        ...
+
+    async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
+        """One request re-reading `ids` (≤ 100); None at a position means that post was deleted."""
+        ...
+
+    def take_flood_sleeps(self) -> list[float]:
+        """Short FloodWaits the client slept through by itself since the last call."""
+        ...

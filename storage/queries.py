@@ -1,0 +1,279 @@
+"""Read-side SQL for analytics: album-collapsed posts with their ~24 h views, subscriber look-ups.
+
+Aggregation that would otherwise drag every counter snapshot into Python (the ~24 h snapshot of
+each post) runs in SQL; what needs medians or per-hour grouping gets one compact row per post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import FromClause
+
+from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
+
+SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
+EXCERPT_CHARS = 200
+VIEWS_BASE = 10_000_000_000  # above any view count, so (distance, views) pack into one integer
+
+
+@dataclass(frozen=True)
+class PostRow:
+    """One post as analytics counts it: an album's items folded into one (largest counters)."""
+
+    message_id: int
+    date: datetime
+    text: str
+    items: int
+    views: int | None
+    forwards: int | None
+    replies: int | None
+    reactions: int | None
+    paid_reactions: int | None
+    views_24h: int | None  # views at the snapshot nearest 24 h of age, between 20 h and 48 h
+
+
+@dataclass(frozen=True)
+class SubscriberPoint:
+    taken_at: datetime
+    subscribers: int
+
+
+def hours_between(conn: AsyncConnection, start: ColumnElement, end: ColumnElement) -> ColumnElement:
+    """`end - start` in hours, in the dialect's own date arithmetic."""
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 24.0
+    return func.extract("epoch", end - start) / 3600.0
+
+
+def _album_key(table: FromClause) -> ColumnElement:
+    # Message ids are positive, so a negated id never collides with an album's grouped_id.
+    return func.coalesce(table.c.grouped_id, -table.c.message_id)
+
+
+async def collapsed_posts(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[PostRow]:
+    """Live, non-service posts published in [since, until), albums folded, oldest first."""
+    cond = [
+        posts.c.channel_id == channel_id, posts.c.date < until, posts.c.deleted.is_(False),
+        func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
+    ]
+    if since is not None:
+        cond.append(posts.c.date >= since)
+    cs = counter_snapshots
+    age = hours_between(conn, posts.c.date, cs.c.taken_at)
+    # Per post, one correlated look-up along the snapshots' primary key (channel_id, message_id),
+    # about 30 index rows. SQLite allows no outer column in a subquery's ORDER BY, so "the views
+    # of the snapshot nearest 24 h" is min() over (distance in seconds, views) packed in an integer.
+    packed = cast(func.round(func.abs(age - 24.0) * 3600), BigInteger) * VIEWS_BASE + cs.c.views
+    nearest = (
+        select(func.min(packed))
+        .where(
+            cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id,
+            # 20 h <= age <= 48 h as one test (each julianday() parse costs, per snapshot row),
+            # with a second of slack for julianday's rounding at exactly 20 h or 48 h.
+            cs.c.views.is_not(None), func.abs(age - 34.0) <= 14.0 + 1 / 3600,
+        )
+        .scalar_subquery()
+    )
+    p = select(
+        posts.c.message_id, posts.c.date, posts.c.text, posts.c.grouped_id, posts.c.views,
+        posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
+        (nearest % VIEWS_BASE).label("views_24h"),
+    ).where(*cond).subquery("p")
+    # An album's caption sits on one item and the others are empty, so max() picks the caption.
+    stmt = (
+        select(
+            func.min(p.c.message_id), func.min(p.c.date).label("date"),
+            func.max(func.substr(p.c.text, 1, EXCERPT_CHARS)), func.count(),
+            func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
+            func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(p.c.views_24h),
+        )
+        .group_by(_album_key(p))
+        .order_by(func.min(p.c.date), func.min(p.c.message_id))
+    )
+    rows = await conn.execute(stmt)
+    return [PostRow(r[0], _as_utc(r[1]), r[2] or "", *r[3:10]) for r in rows]
+
+
+def _as_utc(value: object) -> datetime:
+    # Aggregates lose the column type, so SQLite hands back its stored text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def subscribers_at(
+    conn: AsyncConnection, channel_id: int, at: datetime
+) -> SubscriberPoint | None:
+    """The latest known subscriber count at or before `at` (unknown counts are skipped)."""
+    ss = subscriber_snapshots
+    row = (
+        await conn.execute(
+            select(ss.c.taken_at, ss.c.subscribers)
+            .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+            .order_by(ss.c.taken_at.desc()).limit(1)
+        )
+    ).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscribers_at_each(
+    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
+) -> dict[datetime, SubscriberPoint | None]:
+    """`subscribers_at` for several instants in one round trip."""
+    ss = subscriber_snapshots
+    parts = [
+        select(literal(i).label("i"), ss.c.taken_at, ss.c.subscribers)
+        .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+        .order_by(ss.c.taken_at.desc()).limit(1).subquery()
+        for i, at in enumerate(instants)
+    ]
+    found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
+    if not parts:
+        return found
+    stmt = union_all(*(select(p) for p in parts))
+    for i, taken_at, count in await conn.execute(stmt):
+        found[instants[i]] = SubscriberPoint(_as_utc(taken_at), count)
+    return found
+
+
+async def subscribers_by_channel(
+    conn: AsyncConnection, start: datetime | None, end: datetime
+) -> dict[int, tuple[int | None, int | None]]:
+    """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
+    ss, ch = subscriber_snapshots, channels
+    known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
+
+    def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
+        order = ss.c.taken_at.desc() if newest else ss.c.taken_at
+        return select(ss.c.subscribers).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
+
+    at_end = first(ss.c.taken_at <= end, newest=True)
+    # The base must be an earlier snapshot than the end's, or the "change" would compare a count
+    # with itself and show a made-up 0.
+    later = subscriber_snapshots.alias("later")
+    end_at = select(func.max(later.c.taken_at)).where(
+        later.c.channel_id == ch.c.id, later.c.subscribers.is_not(None), later.c.taken_at <= end
+    ).correlate(ch).scalar_subquery()
+    before = first(ss.c.taken_at <= start, ss.c.taken_at < end_at, newest=True) if start else None
+    inside = first(
+        ss.c.taken_at < end_at, *([ss.c.taken_at >= start] if start else []), newest=False
+    )
+    base = inside if before is None else func.coalesce(before, inside)
+    rows = await conn.execute(select(ch.c.id, at_end, base))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+async def first_subscribers(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> SubscriberPoint | None:
+    """The earliest known subscriber count in [since, until]."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    row = (await conn.execute(stmt.order_by(ss.c.taken_at).limit(1))).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscriber_series(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[SubscriberPoint]:
+    """Known subscriber counts in [since, until], oldest first."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt.order_by(ss.c.taken_at))]
+
+
+@dataclass(frozen=True)
+class SnapshotAge:
+    album_key: int
+    message_id: int
+    date: datetime
+    age_hours: float
+    views: int
+
+
+async def snapshot_ages(
+    conn: AsyncConnection, channel_id: int, since: datetime, until: datetime
+) -> list[SnapshotAge]:
+    """Known-views snapshots of live posts published in [since, until), with the post's age at each."""
+    cs = counter_snapshots
+    age = hours_between(conn, posts.c.date, cs.c.taken_at)
+    stmt = (
+        select(_album_key(posts), posts.c.message_id, posts.c.date, age, cs.c.views)
+        .select_from(posts.join(
+            cs, and_(cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id)
+        ))
+        .where(
+            posts.c.channel_id == channel_id, posts.c.date >= since, posts.c.date < until,
+            posts.c.deleted.is_(False), cs.c.views.is_not(None),
+            func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
+        )
+    )
+    return [SnapshotAge(r[0], r[1], r[2], float(r[3]), r[4]) for r in await conn.execute(stmt)]
+
+
+async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> datetime | None:
+    """When an alert of `kind` last fired for the channel."""
+    stmt = select(func.max(alerts.c.created_at)).where(
+        alerts.c.channel_id == channel_id, alerts.c.kind == kind
+    )
+    value = (await conn.execute(stmt)).scalar_one()
+    return None if value is None else _as_utc(value)
+
+
+async def overview_rows(
+    conn: AsyncConnection, channel_ids: list[int], since: datetime | None, until: datetime
+) -> dict[int, tuple[int, int, int | None, int | None]]:
+    """Per channel: (posts, posts with known views, Σ views, Σ interactions) over folded posts."""
+    # Naming the channels lets SQLite walk the (channel_id, date) index once per channel
+    # instead of scanning every post for the date range.
+    cond = [posts.c.channel_id.in_(channel_ids), posts.c.date < until, posts.c.deleted.is_(False),
+            func.coalesce(posts.c.media_kind, "") != SERVICE_KIND]
+    if since is not None:
+        cond.append(posts.c.date >= since)
+    # Single posts aggregate straight off the index; only album items (a minority) need the
+    # extra fold by grouped_id, which sorts.
+    inter = (func.coalesce(posts.c.reactions, 0) + func.coalesce(posts.c.forwards, 0)
+             + func.coalesce(posts.c.replies, 0))
+    singles = select(
+        posts.c.channel_id, func.count(), func.count(posts.c.views), func.sum(posts.c.views),
+        func.sum(case((posts.c.views.is_not(None), inter), else_=None)),
+    ).where(*cond, posts.c.grouped_id.is_(None)).group_by(posts.c.channel_id)
+    folded = (
+        select(
+            posts.c.channel_id.label("channel_id"), func.max(posts.c.views).label("views"),
+            (func.coalesce(func.max(posts.c.reactions), 0) + func.coalesce(func.max(posts.c.forwards), 0)
+             + func.coalesce(func.max(posts.c.replies), 0)).label("inter"),
+        )
+        .where(*cond, posts.c.grouped_id.is_not(None))
+        .group_by(posts.c.channel_id, posts.c.grouped_id).subquery("f")
+    )
+    albums = select(
+        folded.c.channel_id, func.count(), func.count(folded.c.views), func.sum(folded.c.views),
+        func.sum(case((folded.c.views.is_not(None), folded.c.inter), else_=None)),
+    ).group_by(folded.c.channel_id)
+    out: dict[int, tuple[int, int, int | None, int | None]] = {}
+    for stmt in (singles, albums):
+        for cid, n, seen, views, inter_sum in await conn.execute(stmt):
+            was = out.get(cid, (0, 0, None, None))
+            out[cid] = (was[0] + n, was[1] + seen, _add(was[2], views), _add(was[3], inter_sum))
+    return out
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else a + b

@@ -1,0 +1,83 @@
+"""`python main.py stats` and `export` against a database the fixtures wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import main
+from analytics.cli import normalize_ref
+from tests.analytics.conftest import add_channel
+
+pytestmark = pytest.mark.usefixtures("pulse")
+
+
+@pytest.fixture(autouse=True)
+def _database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+
+
+@pytest.mark.parametrize(
+    "ref", ["@pulse", "pulse", "t.me/pulse", "https://t.me/Pulse", "https://t.me/pulse/14", " @PULSE "]
+)
+def test_refs_normalise_to_the_username(ref: str) -> None:
+    assert normalize_ref(ref) == "pulse"
+
+
+def test_stats_json_has_every_number(capsys: pytest.CaptureFixture[str]) -> None:
+    # The real clock runs here, so "all" keeps the fixture's 2026-02/03 posts in the window.
+    assert main.main(["stats", "t.me/pulse", "--window", "all", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["window"] == "all" and data["never_collected"] is False
+    assert data["current"]["posts"] == 9 and data["current"]["subscribers"] == 1100
+    for key in ("err", "err24", "er", "views_median", "posts_per_day", "replies_per_post"):
+        assert key in data["current"]
+
+
+def test_stats_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["stats", "@pulse", "--window", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "Views per post (median)" in out and "1,100" in out and "https://t.me/pulse/14" in out
+
+
+def test_overview_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["stats"]) == 0
+    assert "@pulse" in capsys.readouterr().out
+    assert main.main(["stats", "--json"]) == 0
+    assert [c["username"] for c in json.loads(capsys.readouterr().out)["channels"]] == ["pulse"]
+
+
+def test_unknown_channel_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["stats", "@nobody"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["@nobody is not tracked — add it with /add_channel or `python main.py collect @nobody`"]
+    assert main.main(["export", "@nobody"]) == 1
+
+
+@pytest.fixture
+async def ghost(engine: AsyncEngine) -> int:
+    return await add_channel(engine, "ghost", None)
+
+
+@pytest.mark.usefixtures("ghost")
+def test_never_collected_says_so_instead_of_zeros(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["stats", "@ghost"]) == 0
+    out = capsys.readouterr().out
+    assert "never collected" in out and " 0 " not in out
+    assert main.main(["stats", "@ghost", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["never_collected"] is True and data["current"] is None
+    assert main.main(["export", "@ghost"]) == 1
+    assert "not been collected yet" in capsys.readouterr().err
+
+
+def test_export_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "pulse.csv"
+    assert main.main(["export", "@pulse", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("message_id,date,link") and len(lines) == 14
+    assert main.main(["export", "@pulse", "--series", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 11

@@ -1,0 +1,77 @@
+"""A collector wired to the sandbox Telegram on a virtual clock, and a notifier that records."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.clock import Clock, VirtualClock
+from collector.pacing import PacingConfig
+from collector.service import Collector
+from sandbox.telegram import SandboxTelegram
+from storage.models import Channel
+
+
+@dataclass
+class RecordingNotifier:
+    events: list[tuple[str, str, object]] = field(default_factory=list)
+
+    async def first_collection_done(self, channel: Channel, posts_stored: int) -> None:
+        self.events.append(("first", channel.username, posts_stored))
+
+    async def channel_failed(self, channel: Channel, reason: str) -> None:
+        self.events.append(("failed", channel.username, reason))
+
+    async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None:
+        self.events.append(("postponed", channel.username, seconds))
+
+    async def channel_collected(self, channel: Channel, run_id: int) -> None:
+        self.events.append(("collected", channel.username, run_id))
+
+
+def message_gaps(n: int = 50) -> list[float]:
+    """The report's layered gaps between n history messages, written out by hand."""
+    gaps = []
+    for k in range(1, n):
+        gap = 0.5
+        if k % 5 == 0:
+            gap += 3
+        if k % 20 == 0:
+            gap += 10
+        gaps.append(gap)
+    return gaps
+
+
+def build(engine: AsyncEngine, clock: Clock, pacing: PacingConfig | None = None, manual: bool = True,
+          ) -> tuple[Collector, SandboxTelegram, RecordingNotifier]:
+    """manual: wakes are left to the test, which calls drain() itself (as a scheduler would)."""
+    source = SandboxTelegram(clock)
+    notifier = RecordingNotifier()
+    collector = Collector(engine, source, pacing or PacingConfig(), clock, notifier,
+                          rng=random.Random(1))
+    if manual:
+        collector.wake_hook = lambda: None
+    return collector, source, notifier
+
+
+class HoldingClock(VirtualClock):
+    """A virtual clock whose sleep number `hold_at` blocks until the test calls release()."""
+
+    def __init__(self, start: datetime, hold_at: int) -> None:
+        super().__init__(start)
+        self.hold_at = hold_at
+        self.held = asyncio.Event()
+        self._release = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        if len(self.sleeps) == self.hold_at:
+            self.held.set()
+            await self._release.wait()
+
+    def release(self) -> None:
+        self._release.set()

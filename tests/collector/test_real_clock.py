@@ -1,0 +1,50 @@
+"""The real clock is what waits: scaled-down delays (through the override) take real time."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.clock import RealClock, ScaledClock
+from collector.pacing import PacingConfig
+from collector.service import Collector
+from sandbox.telegram import SandboxTelegram
+from settings import load_settings
+from storage.db import read
+from storage.runs import RunRepo
+from tests.collector.helpers import RecordingNotifier
+
+
+async def test_scaled_delays_really_wait_on_the_real_clock(engine: AsyncEngine) -> None:
+    settings = load_settings(
+        None, mtproto_unsafe_override=True, mtproto_message_delay=0.01, mtproto_batch_pause=0.06,
+        mtproto_extended_pause=0.2, mtproto_channel_delay=0.16, mtproto_request_gap=0.02,
+    )
+    pacing = PacingConfig.from_settings(settings)
+    clock = RealClock()
+    collector = Collector(engine, SandboxTelegram(clock), pacing, clock, RecordingNotifier())
+    collector.wake_hook = lambda: None
+    await collector.enqueue(["@pulse_news", "@pulse_tech"], added_by=1)
+    started = time.monotonic()
+    await collector.drain()
+    elapsed = time.monotonic() - started
+    policy = 2 * (pacing.channel_seconds(50) + pacing.request_gap) + pacing.channel_delay
+    assert pacing.channel_seconds(50) == pytest.approx(0.01 * 49 + 0.06 * 9 + 0.2 * 2)
+    assert elapsed >= policy
+    async with read(engine) as conn:
+        runs = await RunRepo(conn).recent()
+    assert [r.fetched for r in runs] == [50, 50]
+    assert (runs[0].started_at - runs[1].finished_at).total_seconds() >= 0.16
+
+
+async def test_scaled_clock_sleeps_a_fraction_but_counts_the_whole(now: datetime) -> None:
+    clock = ScaledClock(0.01, now)
+    started = time.monotonic()
+    await clock.sleep(10)
+    real = time.monotonic() - started
+    assert 0.1 <= real < 1.0
+    assert clock.monotonic() >= 10
+    assert (clock.now() - now).total_seconds() >= 10

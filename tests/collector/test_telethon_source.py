@@ -1,0 +1,146 @@
+"""TelethonSource with a stand-in client: requests built, results mapped by id, errors translated."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from telethon import errors
+from telethon.crypto import AuthKey
+from telethon.sessions import StringSession
+from telethon.tl import functions, types
+
+from collector.source import ChannelKey, ChannelUnavailable, FloodWait, NotAuthorized, SourceDisconnected
+from collector.telethon_source import TelethonSource, build_client, ensure_authorized
+from settings import load_settings
+
+DATE = datetime(2026, 3, 1, tzinfo=UTC)
+PEER = types.PeerChannel(channel_id=99)
+KEY = ChannelKey(99, 1234)
+
+
+class FakeClient:
+    def __init__(self, *results: Any, authorized: bool = True) -> None:
+        self.results = list(results)
+        self.sent: list[Any] = []
+        self.authorized = authorized
+
+    async def __call__(self, request: Any) -> Any:
+        self.sent.append(request)
+        result = self.results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def is_connected(self) -> bool:
+        return True
+
+    async def is_user_authorized(self) -> bool:
+        return self.authorized
+
+    async def get_me(self, input_peer: bool = False) -> Any:
+        return types.InputPeerUser(user_id=5150, access_hash=1)
+
+
+def _msg(i: int, views: int) -> types.Message:
+    return types.Message(id=i, peer_id=PEER, date=DATE, message=f"post {i}", views=views)
+
+
+def _messages(*msgs: Any) -> types.messages.ChannelMessages:
+    return types.messages.ChannelMessages(pts=1, count=len(msgs), messages=list(msgs), topics=[], chats=[],
+                                          users=[])
+
+
+async def test_reread_matches_by_id_and_reports_deletions() -> None:
+    client = FakeClient(_messages(_msg(12, 300), types.MessageEmpty(id=11, peer_id=PEER), _msg(10, 100)))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    found = await source.get_messages(KEY, [10, 11, 12, 13])
+    assert [p.views if p else None for p in found] == [100, None, 300, None]
+    (req,) = client.sent
+    assert isinstance(req, functions.channels.GetMessagesRequest)
+    source.close()
+
+
+async def test_history_newer_than_asks_upward_and_returns_oldest_first() -> None:
+    client = FakeClient(_messages(_msg(103, 1), _msg(102, 1),
+                                  types.MessageService(id=101, peer_id=PEER, date=DATE,
+                                                       action=types.MessageActionPinMessage())))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    posts = await source.get_history(KEY, 50, newer_than=100)
+    assert [p.message_id for p in posts] == [102, 103]  # service message 101 is not a post
+    (req,) = client.sent
+    assert (req.offset_id, req.add_offset, req.limit, req.min_id) == (101, -50, 50, 100)
+    source.close()
+
+
+async def test_telegram_errors_become_ours() -> None:
+    req = functions.messages.GetHistoryRequest(peer=types.InputPeerEmpty(), offset_id=0, offset_date=None,
+                                               add_offset=0, limit=1, max_id=0, min_id=0, hash=0)
+    client = FakeClient(errors.FloodWaitError(request=req, capture=30),
+                        errors.UsernameNotOccupiedError(request=req),
+                        errors.ChannelPrivateError(request=req))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    with pytest.raises(FloodWait) as flood:
+        await source.get_history(KEY, 50)
+    assert flood.value.seconds == 30
+    with pytest.raises(ChannelUnavailable, match="not taken"):
+        await source.resolve("ghost_name")
+    with pytest.raises(ChannelUnavailable, match="private"):
+        await source.get_info(KEY)
+    source.close()
+
+
+async def test_telegrams_passing_failures_are_retried_later_not_raised_raw() -> None:
+    req = functions.messages.GetHistoryRequest(peer=types.InputPeerEmpty(), offset_id=0, offset_date=None,
+                                               add_offset=0, limit=1, max_id=0, min_id=0, hash=0)
+    client = FakeClient(errors.HistoryGetFailedError(request=req),
+                        ValueError("Request was unsuccessful 5 time(s)"),
+                        ValueError("something else entirely"))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    with pytest.raises(SourceDisconnected, match="passing problem"):
+        await source.get_history(KEY, 50)
+    with pytest.raises(SourceDisconnected, match="unsuccessful"):
+        await source.get_history(KEY, 50)
+    with pytest.raises(ValueError, match="something else"):  # not ours to hide
+        await source.get_history(KEY, 50)
+    source.close()
+
+
+async def test_resolving_a_person_is_refused() -> None:
+    client = FakeClient(types.contacts.ResolvedPeer(peer=types.PeerUser(user_id=7), chats=[], users=[]))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    with pytest.raises(ChannelUnavailable, match="not a channel"):
+        await source.resolve("somebody")
+    source.close()
+
+
+def test_telethons_own_short_flood_sleeps_are_captured(caplog: pytest.LogCaptureFixture) -> None:
+    source = TelethonSource(FakeClient())  # type: ignore[arg-type]
+    caplog.set_level(logging.INFO)
+    logging.getLogger("telethon.client.users").info(
+        "Sleeping%s for %ds (%s) on %s flood wait", "", 2, "0:00:02", "GetHistoryRequest"
+    )
+    assert source.take_flood_sleeps() == [2.0]
+    assert source.take_flood_sleeps() == []
+    assert any("Rate limiting" in r.getMessage() for r in caplog.records)
+    source.close()
+
+
+async def test_an_unauthorized_session_says_to_run_login() -> None:
+    with pytest.raises(NotAuthorized, match=r"python main.py login"):
+        await ensure_authorized(FakeClient(authorized=False))  # type: ignore[arg-type]
+    assert await ensure_authorized(FakeClient()) == 5150  # type: ignore[arg-type]
+
+
+def test_build_client_uses_the_threshold_and_no_updates() -> None:
+    saved = StringSession()
+    saved.set_dc(2, "149.154.167.51", 443)
+    saved.auth_key = AuthKey(b"\x01" * 256)
+    settings = load_settings(None, telegram_api_id=1, telegram_api_hash="abc",
+                             telegram_session_string=saved.save(), mtproto_sleep_threshold=2.5)
+    client = build_client(settings)
+    assert client.flood_sleep_threshold == 2.5
+    assert client._no_updates is True
+    assert isinstance(client.session, StringSession)
