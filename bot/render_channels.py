@@ -64,7 +64,7 @@ def paused(channel: Channel, already: bool) -> str:
 
 def resumed(channel: Channel, already: bool) -> str:
     if already:
-        return f"{channel_name(channel)} is not paused; nothing to resume."
+        return f"{channel_name(channel)} is being collected already; nothing to resume."
     return f"Resumed {channel_name(channel)}. It will be collected in the next round."
 
 
