@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -106,7 +106,8 @@ class Digests:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=CATCH_UP_MINUTES * 60,
-                next_run_time=self.clock.now(),
+                # APScheduler keeps real time, whatever clock the digests' decisions read.
+                next_run_time=datetime.now(UTC),
             )
         return len(subs)
 

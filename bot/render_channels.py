@@ -21,7 +21,7 @@ def status_words(channel: Channel) -> str:
     if channel.status == "failed":
         return f"failed: {esc(channel.status_reason or 'no reason recorded')}"
     if channel.status == "paused":
-        return "paused"
+        return f"paused ({esc(channel.status_reason)})" if channel.status_reason else "paused"
     if channel.status == "queued":
         return "queued, first collection pending"
     return "active"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.render import esc, human, when
-from bot.render_channels import channel_name
+from bot.render_channels import channel_name, status_words
 from collector.service import CollectorState, EnqueueOutcome
 from storage.models import Channel
 
@@ -20,7 +20,7 @@ def render_added(outcomes: Sequence[EnqueueOutcome]) -> str:
         )
     for o in outcomes:
         if o.kind == "already" and o.channel is not None:
-            lines.append(f"Already tracked: @{esc(o.channel.username)} — {esc(o.reason or o.channel.status)}")
+            lines.append(f"Already tracked: @{esc(o.channel.username)} — {status_words(o.channel)}")
         elif o.kind == "refused":
             lines.append(f"Refused: {esc(o.reason or o.text)}")
     return "\n".join(lines) or "Nothing to add."

@@ -93,4 +93,4 @@ async def test_remove_can_keep_the_data_or_be_cancelled(running: Harness) -> Non
     assert "data is kept" in (await running.server.next_messages(1001))[0].text
     async with read(running.engine) as conn:
         assert len(await PostRepo(conn).list(channel.id)) == 3
-    assert "@keeper — paused" in (await running.ask_one("/channels")).text
+    assert "@keeper — paused (removed, data kept)" in (await running.ask_one("/channels")).text

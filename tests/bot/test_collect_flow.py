@@ -25,7 +25,7 @@ async def test_adding_channels_reports_the_first_collection_and_the_failure(runn
     assert failed.startswith("Could not collect @pulse_gone_away: no channel is called")
 
     again = await running.ask_one("/add_channel pulse_news")
-    assert "Already tracked: @pulse_news — already tracked (active)" in again.text
+    assert "Already tracked: @pulse_news — active" in again.text
 
     listing = (await running.ask_one("/channels")).text
     assert "@pulse_news) — active" in listing and "50 posts stored" in listing
