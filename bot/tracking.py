@@ -1,4 +1,4 @@
-"""What /channels, /pause, /resume and /remove_channel do, through the storage repositories."""
+"""/channels, /pause, /resume, /remove_channel: read from storage, changed through the collector."""
 
 from __future__ import annotations
 
