@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
 from storage.models import Channel
-from storage.tables import channels
+from storage.tables import channels, digest_subscriptions
 
 COLLECTABLE = ("queued", "active")
 
@@ -97,6 +97,18 @@ class ChannelRepo:
     async def remove(self, channel_id: int) -> None:
         """Forget the channel and, through the foreign keys, everything stored about it."""
         await self.conn.execute(channels.delete().where(channels.c.id == channel_id))
+        # Digests name channels by id, and SQLite may give this id to a channel added later:
+        # take it out of every digest, and drop a digest that covered this channel alone.
+        subs = await self.conn.execute(select(digest_subscriptions.c.id, digest_subscriptions.c.channel_ids))
+        for sub_id, ids in subs.all():
+            if channel_id not in ids:
+                continue
+            rest = [i for i in ids if i != channel_id]
+            where = digest_subscriptions.c.id == sub_id
+            await self.conn.execute(
+                update(digest_subscriptions).where(where).values(channel_ids=rest)
+                if rest else digest_subscriptions.delete().where(where)
+            )
 
     async def _update(self, channel_id: int, **values: object) -> None:
         await self.conn.execute(update(channels).where(channels.c.id == channel_id).values(**values))

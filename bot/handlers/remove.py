@@ -13,18 +13,20 @@ from bot.delivery import reply
 from bot.render_channels import channel_name, confirm_remove, removed
 from bot.tracking import get_channel, posts_stored, remove_channel
 from collector.service import Collector
+from storage.models import Channel
 
 
 class RemoveChoice(CallbackData, prefix="rm"):
     action: str  # "delete", "keep" or "cancel"
     channel_id: int
+    # Ids can be given again to a channel added later: the name makes an old button harmless.
+    username: str
 
 
-def confirm_keyboard(channel_id: int) -> InlineKeyboardMarkup:
+def confirm_keyboard(channel: Channel) -> InlineKeyboardMarkup:
     def button(text: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=text, callback_data=RemoveChoice(action=action, channel_id=channel_id).pack()
-        )
+        choice = RemoveChoice(action=action, channel_id=channel.id, username=channel.username)
+        return InlineKeyboardButton(text=text, callback_data=choice.pack())
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -38,14 +40,14 @@ async def cmd_remove_channel(message: Message, command: CommandObject, engine: A
     channel = await channel_arg(message, command, engine)
     if channel is not None:
         posts = await posts_stored(engine, channel.id)
-        await reply(message, confirm_remove(channel, posts), reply_markup=confirm_keyboard(channel.id))
+        await reply(message, confirm_remove(channel, posts), reply_markup=confirm_keyboard(channel))
 
 
 async def on_remove_choice(
     query: CallbackQuery, callback_data: RemoveChoice, engine: AsyncEngine, collector: Collector
 ) -> None:
     channel = await get_channel(engine, callback_data.channel_id)
-    if channel is None:
+    if channel is None or channel.username != callback_data.username:
         text = "That channel is no longer tracked."
     elif callback_data.action == "cancel":
         text = f"Kept tracking {channel_name(channel)}; nothing changed."
