@@ -39,6 +39,11 @@ def _render(draw: Callable[[Figure], None]) -> bytes:
     return buf.getvalue()
 
 
+def _plain(text: str) -> str:
+    """A channel's title as typed: matplotlib would read the text between two `$` as maths."""
+    return text.replace("$", r"\$")
+
+
 def _empty(ax: Axes, what: str) -> None:
     ax.text(0.5, 0.5, f"no {what} yet", ha="center", va="center", fontsize=14, transform=ax.transAxes)
     ax.set_xticks([])
@@ -55,7 +60,7 @@ def _draw_views(
     fig: Figure, posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str
 ) -> None:
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(_plain(title))
     seen = [p for p in posts if p.views is not None]
     if not seen and not subscribers:
         _empty(ax, "posts")
@@ -85,7 +90,7 @@ async def views_chart(
 
 def _draw_heatmap(fig: Figure, grid: list[list[float | None]], title: str) -> None:
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(_plain(title))
     if all(v is None for row in grid for v in row):
         _empty(ax, "posts")
         return
@@ -104,7 +109,7 @@ async def heatmap_chart(grid: list[list[float | None]], title: str) -> bytes:
 
 def _draw_post(fig: Figure, ages: Sequence[float], views: Sequence[int | None], title: str) -> None:
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(_plain(title))
     points = [(a, v) for a, v in zip(ages, views, strict=True) if v is not None]
     if not points:
         _empty(ax, "snapshots")
@@ -129,11 +134,11 @@ async def post_history_chart(history: PostHistory) -> bytes:
 
 def _draw_bars(fig: Figure, labels: Sequence[str], values: Sequence[float], title: str) -> None:
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(_plain(title))
     if not labels:
         _empty(ax, "channels")
         return
-    ax.barh(list(labels)[::-1], list(values)[::-1], color="tab:blue")
+    ax.barh([_plain(label) for label in labels][::-1], list(values)[::-1], color="tab:blue")
     ax.set_xlabel("views of posts")
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="x", alpha=0.3)

@@ -51,3 +51,15 @@ async def test_channel_charts_and_history_chart(engine: AsyncEngine, pulse: int,
     history = await post_history(engine, pulse, 10, now)
     assert history is not None
     assert png_size(await post_history_chart(history)) == (960, 540)
+
+
+@pytest.mark.parametrize("title", ["Earn $1000 #daily $", "$$ money $$", "$BTC $ETH"])
+async def test_a_dollar_in_a_title_is_drawn_as_typed(title: str, now: datetime) -> None:
+    from analytics.charts import bars_chart
+
+    posts = rows(3, now)
+    for png in (
+        await views_chart(posts, [], title),
+        await bars_chart([title, "other"], [10, 20], "views"),
+    ):
+        assert png_size(png) == (960, 540)
