@@ -77,3 +77,11 @@ def test_bad_cadence_is_refused() -> None:
         next_slot("hourly", "09:00", BERLIN, None, t("2026-06-10 07:00"))
     with pytest.raises(ValueError):
         next_slot("weekly", "09:00", BERLIN, None, t("2026-06-10 07:00"))
+
+
+def test_a_grace_of_zero_still_sends_the_slot_the_cron_job_fires_for() -> None:
+    slot = t("2026-03-02 08:00")
+    fired = slot_decision("daily", "09:00", BERLIN, None, None, slot + timedelta(milliseconds=5), 0)
+    assert fired.action == "send" and not fired.late
+    missed = slot_decision("daily", "09:00", BERLIN, None, None, slot + timedelta(minutes=30), 0)
+    assert missed.action == "skip"
