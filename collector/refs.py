@@ -94,6 +94,7 @@ def _username(name: str, raw: str) -> str:
 def _post(value: str | None, raw: str) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or int(value) < 1:
+    # Telegram message ids are 32-bit; a longer number is a typo, not a post to look up.
+    if not value.isdigit() or not 1 <= int(value) < 2**31:
         raise RefError(f"{raw.strip()!r} is malformed: the post number must be a positive integer")
     return int(value)

@@ -40,6 +40,8 @@ def test_accepted_forms(text: str, username: str, post: int | None) -> None:
         ("@bad-name", "not a valid channel username"),
         ("t.me/durov/12/34", "malformed"),
         ("t.me/durov/abc", "malformed"),
+        ("t.me/durov/99999999999999999999", "malformed"),
+        ("t.me/durov/0", "malformed"),
         ("", "empty"),
         ("two words", "spaces"),
     ],
