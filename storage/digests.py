@@ -24,20 +24,24 @@ class DigestRepo:
         channel_ids: Sequence[int], now: datetime, weekday: int | None = None,
     ) -> DigestSubscription:
         """Create or refresh the chat's subscription for this slot (un-pausing it)."""
-        stmt = insert_for(self.conn, _subs).values(
-            chat_id=chat_id, cadence=cadence, weekday=weekday, at_time=at_time, timezone=timezone,
-            channel_ids=list(channel_ids), created_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["chat_id", "cadence", "weekday", "at_time", "timezone"],
-            set_={"channel_ids": list(channel_ids), "paused": False},
-        )
-        await self.conn.execute(stmt)
         key = (
             (_subs.c.chat_id == chat_id) & (_subs.c.cadence == cadence) & (_subs.c.at_time == at_time)
             & (_subs.c.timezone == timezone)
             & (_subs.c.weekday.is_(None) if weekday is None else _subs.c.weekday == weekday)
         )
+        # Look first: the unique constraint never fires for daily slots, whose weekday is NULL
+        # (NULLs are distinct in SQL), so ON CONFLICT alone would duplicate them.
+        existing = (await self.conn.execute(select(_subs.c.id).where(key))).first()
+        if existing is None:
+            await self.conn.execute(_subs.insert().values(
+                chat_id=chat_id, cadence=cadence, weekday=weekday, at_time=at_time, timezone=timezone,
+                channel_ids=list(channel_ids), created_at=now,
+            ))
+        else:
+            await self.conn.execute(
+                update(_subs).where(_subs.c.id == existing.id)
+                .values(channel_ids=list(channel_ids), paused=False)
+            )
         row = (await self.conn.execute(select(_subs).where(key))).one()
         return DigestSubscription.from_row(row)
 
@@ -69,6 +73,15 @@ class DigestRepo:
     async def delete_for_chat(self, chat_id: int) -> int:
         result = await self.conn.execute(_subs.delete().where(_subs.c.chat_id == chat_id))
         return result.rowcount
+
+    async def delete(self, sub_id: int) -> None:
+        await self.conn.execute(_subs.delete().where(_subs.c.id == sub_id))
+
+    async def set_channels(self, sub_id: int, channel_ids: Sequence[int]) -> None:
+        """Change which channels a subscription covers (empty: every tracked channel)."""
+        await self.conn.execute(
+            update(_subs).where(_subs.c.id == sub_id).values(channel_ids=list(channel_ids))
+        )
 
 
 class AlertRepo:

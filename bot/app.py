@@ -1,0 +1,43 @@
+"""Building the Bot and the Dispatcher: the one way production, the demo and the tests do it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.handlers import get_routers
+from bot.startup import on_startup
+from settings import Settings
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot speaking HTML by default, pointed at BOT_API_URL when it is set."""
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+        if settings.bot_api_url
+        else AiohttpSession()
+    )
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(**deps: Any) -> Dispatcher:
+    """The dispatcher with every router; `deps` (engine, settings, clock, collector, ...) reach
+    handlers by name through aiogram's dependency injection."""
+    missing = {"engine", "settings", "clock"} - deps.keys()
+    if missing:
+        raise TypeError(f"create_dispatcher needs {', '.join(sorted(missing))}")
+    dp = Dispatcher(**deps)
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    return dp

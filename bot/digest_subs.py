@@ -1,0 +1,78 @@
+"""Digest subscriptions of a chat: subscribe, stop (all or some channels), list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.digest_args import DigestSubscribe
+from bot.refs import ChannelRef
+from storage.channels import ChannelRepo
+from storage.db import read, write
+from storage.digests import DigestRepo
+from storage.models import Channel, DigestSubscription
+
+
+class NotTrackedError(LookupError):
+    def __init__(self, username: str) -> None:
+        super().__init__(username)
+        self.username = username
+
+
+async def _channel_ids(repo: ChannelRepo, refs: Sequence[ChannelRef]) -> list[int]:
+    ids = []
+    for ref in refs:
+        channel = await repo.get_by_username(ref.username)
+        if channel is None:
+            raise NotTrackedError(ref.username)
+        ids.append(channel.id)
+    return ids
+
+
+async def subscribe(
+    engine: AsyncEngine, chat_id: int, req: DigestSubscribe, now: datetime
+) -> DigestSubscription:
+    async with write(engine) as conn:
+        ids = await _channel_ids(ChannelRepo(conn), req.refs)
+        return await DigestRepo(conn).subscribe(
+            chat_id, req.cadence, req.at_time, req.timezone, ids, now, weekday=req.weekday
+        )
+
+
+async def unsubscribe(
+    engine: AsyncEngine, chat_id: int, refs: Sequence[ChannelRef]
+) -> tuple[list[int], list[int]]:
+    """Stop the chat's digests (or only these channels in them): ids of deleted and of narrowed ones."""
+    async with write(engine) as conn:
+        channels, digests = ChannelRepo(conn), DigestRepo(conn)
+        subs = await digests.list(chat_id)
+        if not refs:
+            for sub in subs:
+                await digests.delete(sub.id)
+            return [sub.id for sub in subs], []
+        drop = set(await _channel_ids(channels, refs))
+        every = [c.id for c in await channels.list_all()]
+        deleted, narrowed = [], []
+        for sub in subs:
+            covered = list(sub.channel_ids) or every  # an empty list means every tracked channel
+            left = [cid for cid in covered if cid not in drop]
+            if left == covered:
+                continue
+            if left:
+                await digests.set_channels(sub.id, left)
+                narrowed.append(sub.id)
+            else:
+                await digests.delete(sub.id)
+                deleted.append(sub.id)
+        return deleted, narrowed
+
+
+async def chat_subscriptions(
+    engine: AsyncEngine, chat_id: int
+) -> tuple[list[DigestSubscription], dict[int, Channel]]:
+    async with read(engine) as conn:
+        subs = await DigestRepo(conn).list(chat_id)
+        channels = {c.id: c for c in await ChannelRepo(conn).list_all()}
+    return subs, channels

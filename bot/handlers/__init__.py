@@ -1,0 +1,27 @@
+"""The bot's routers, assembled once: the admin filter sits on the parent, not on each handler."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.filters import IsAdmin
+from bot.handlers import channels, digest, errors, fallback, outsiders, remove, start
+
+
+def get_routers() -> list[Router]:
+    """Routers in the order the dispatcher tries them: admins' commands, then everyone else.
+
+    Each call builds fresh routers, because an aiogram router can belong to one parent only and
+    every run of the app (and every test) builds its own dispatcher.
+    """
+    admin = Router(name="admin")
+    admin.message.filter(IsAdmin())
+    admin.callback_query.filter(IsAdmin())
+    admin.include_routers(
+        start.build_router(),
+        channels.build_router(),
+        remove.build_router(),
+        digest.build_router(),
+        fallback.build_router(),  # last: whatever no command handler took
+    )
+    return [admin, outsiders.build_router(), errors.build_router()]

@@ -1,0 +1,51 @@
+"""/digest: subscribe this chat to scheduled digests, stop them, list them."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock
+from bot.commands import usage
+from bot.delivery import reply
+from bot.digest_args import DigestArgsError, DigestList, DigestOff, DigestSubscribe, parse_digest_args
+from bot.digest_subs import NotTrackedError, chat_subscriptions, subscribe, unsubscribe
+from bot.render import esc
+from bot.render_channels import not_tracked
+from bot.render_digest import render_subscriptions, subscribed, unsubscribed
+from settings import Settings
+
+
+async def cmd_digest(
+    message: Message, command: CommandObject, engine: AsyncEngine, settings: Settings, clock: Clock
+) -> None:
+    try:
+        request = parse_digest_args(command.args, settings.digest_timezone)
+    except DigestArgsError as exc:
+        await reply(message, f"{esc(exc)}\n{usage('digest')}")
+        return
+    chat_id = message.chat.id
+    try:
+        if isinstance(request, DigestSubscribe):
+            sub = await subscribe(engine, chat_id, request, clock.now())
+            _, channels = await chat_subscriptions(engine, chat_id)
+            await reply(message, subscribed(sub, channels, None))
+        elif isinstance(request, DigestOff):
+            deleted, narrowed = await unsubscribe(engine, chat_id, request.refs)
+            await reply(message, unsubscribed(len(deleted), len(narrowed), bool(request.refs)))
+        elif isinstance(request, DigestList):
+            subs, channels = await chat_subscriptions(engine, chat_id)
+            await reply(message, render_subscriptions(subs, channels))
+        else:
+            await reply(message, "Digests on demand arrive with the analytics; try again later.")
+    except NotTrackedError as exc:
+        await reply(message, not_tracked(exc.username))
+
+
+def build_router() -> Router:
+    """This module's handlers on a fresh router (see `get_routers`)."""
+    router = Router(name="digest")
+    router.message.register(cmd_digest, Command("digest"))
+    return router

@@ -1,0 +1,66 @@
+"""/remove_channel: asks first (delete the data, keep it, or cancel) with inline buttons."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.args import channel_arg
+from bot.delivery import reply
+from bot.render_channels import channel_name, confirm_remove, removed
+from bot.tracking import get_channel, posts_stored, remove_channel
+
+
+class RemoveChoice(CallbackData, prefix="rm"):
+    action: str  # "delete", "keep" or "cancel"
+    channel_id: int
+
+
+def confirm_keyboard(channel_id: int) -> InlineKeyboardMarkup:
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=RemoveChoice(action=action, channel_id=channel_id).pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("Delete data", "delete"), button("Keep data", "keep")],
+            [button("Cancel", "cancel")],
+        ]
+    )
+
+
+async def cmd_remove_channel(message: Message, command: CommandObject, engine: AsyncEngine) -> None:
+    channel = await channel_arg(message, command, engine)
+    if channel is not None:
+        posts = await posts_stored(engine, channel.id)
+        await reply(message, confirm_remove(channel, posts), reply_markup=confirm_keyboard(channel.id))
+
+
+async def on_remove_choice(query: CallbackQuery, callback_data: RemoveChoice, engine: AsyncEngine) -> None:
+    channel = await get_channel(engine, callback_data.channel_id)
+    if channel is None:
+        text = "That channel is no longer tracked."
+    elif callback_data.action == "cancel":
+        text = f"Kept tracking {channel_name(channel)}; nothing changed."
+    else:
+        keep = callback_data.action == "keep"
+        await remove_channel(engine, channel, keep_data=keep)
+        text = removed(channel, kept=keep)
+    await query.answer()
+    if query.message is not None and hasattr(query.message, "edit_text"):
+        # The question is replaced by its answer, so the buttons cannot be pressed twice.
+        await query.message.edit_text(text, reply_markup=None)
+
+
+def build_router() -> Router:
+    """This module's handlers on a fresh router (see `get_routers`)."""
+    router = Router(name="remove")
+    router.message.register(cmd_remove_channel, Command("remove_channel"))
+    router.callback_query.register(
+        on_remove_choice, RemoveChoice.filter(F.action.in_({"delete", "keep", "cancel"}))
+    )
+    return router

@@ -1,0 +1,32 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message
+
+from bot.delivery import reply
+from bot.render_help import render_help, render_start
+from bot.startup import register_admin_commands
+
+
+async def cmd_start(message: Message) -> None:
+    assert message.bot is not None
+    if message.chat.type == "private":
+        # An admin who had never opened the bot got no menu at start-up; now their chat exists.
+        await register_admin_commands(message.bot, message.chat.id)
+    name = message.from_user.first_name if message.from_user else "there"
+    await reply(message, render_start(name))
+
+
+async def cmd_help(message: Message) -> None:
+    await reply(message, render_help())
+
+
+def build_router() -> Router:
+    """This module's handlers on a fresh router (see `get_routers`)."""
+    router = Router(name="start")
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_help, Command("help"))
+    return router

@@ -1,0 +1,367 @@
+"""A local Bot API server on 127.0.0.1 for tests and the demo, with a control side to act as users.
+
+aiogram talks to it over real HTTP (`TelegramAPIServer.from_base(server.base_url)`), so request
+encoding, parse mode, filters and middlewares are all exercised. The control side sends messages
+and presses buttons as users, and reads everything the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiohttp import web
+
+from sandbox import botapi_methods as m
+from sandbox.botapi_records import (
+    BotAPIError,
+    Chat,
+    SentMessage,
+    bad_request,
+    command_entities,
+    message_json,
+    user_json,
+)
+
+DEFAULT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw8"
+
+
+@dataclass
+class _Injection:
+    seconds: int
+    method: str | None
+    chat_id: int | None
+    times: int
+
+
+class BotAPIServer:
+    """Start with `async with BotAPIServer() as server:`; give aiogram `server.base_url`."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "pulse_test_bot") -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_username = bot_username
+        self.chats: dict[int, Chat] = {}
+        self.blocked: set[int] = set()
+        self.sent: list[SentMessage] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self._callbacks: set[str] = set()
+        self._injections: list[_Injection] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._confirmed = 0  # every update with a smaller id was confirmed by an offset
+        self._cursor: dict[int, int] = {}  # per chat: how many of its sent messages were read
+        self._changed: asyncio.Condition | None = None
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> BotAPIServer:
+        self._changed = asyncio.Condition()
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        self._closing = True
+        await self._notify()  # wake every long poll so the server can shut down at once
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotAPIServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- the control side: act as users ------------------------------------------------------
+
+    def open_chat(
+        self,
+        user_id: int,
+        first_name: str = "User",
+        username: str | None = None,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        title: str | None = None,
+    ) -> Chat:
+        """Make a chat exist (a user who pressed Start, or a group the bot is in)."""
+        chat_id = user_id if chat_id is None else chat_id
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            chat = Chat(chat_id, chat_type, first_name, username, title)
+            self.chats[chat_id] = chat
+        return chat
+
+    async def send_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "User",
+        username: str | None = None,
+    ) -> int:
+        """A user sends `text` to the bot (in a private chat, or in the group `chat_id`)."""
+        chat = self.open_chat(user_id, first_name, username, chat_id, chat_type)
+        message = {
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+            "chat": chat.json(),
+            "from": user_json(user_id, first_name, username),
+            "text": text,
+        }
+        if entities := command_entities(text):
+            message["entities"] = entities
+        await self._push({"message": message})
+        return int(message["message_id"])
+
+    async def press_button(self, user_id: int, message: SentMessage, label: str) -> str:
+        """A user presses the inline button labelled `label`; returns the callback query id."""
+        chat = self.chats[message.chat_id]
+        current = chat.messages[message.message_id]
+        data = current.callback_data(label)
+        query_id = f"cb{next(self._callback_ids)}"
+        self._callbacks.add(query_id)
+        sender = user_json(self.bot_id, "ChannelPulse", self.bot_username, is_bot=True)
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user_json(user_id, chat.first_name, chat.username),
+                    "message": message_json(chat, current, int(time.time()), sender),
+                    "chat_instance": str(chat.id),
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def block(self, chat_id: int) -> None:
+        """The user blocks the bot: every send to the chat is now 403 Forbidden."""
+        self.blocked.add(chat_id)
+
+    def inject_retry_after(
+        self, seconds: int, method: str | None = None, chat_id: int | None = None, times: int = 1
+    ) -> None:
+        """The next `times` matching calls answer 429 "Too Many Requests: retry after N"."""
+        self._injections.append(_Injection(seconds, method.lower() if method else None, chat_id, times))
+
+    # -- the control side: read what the bot did ---------------------------------------------
+
+    def messages(self, chat_id: int | None = None) -> list[SentMessage]:
+        return [s for s in self.sent if chat_id is None or s.chat_id == chat_id]
+
+    async def next_messages(self, chat_id: int, count: int = 1, within: float = 5.0) -> list[SentMessage]:
+        """Wait for the next `count` things the bot sends to `chat_id` (that no earlier call read)."""
+        assert self._changed is not None, "start the server first"
+
+        def unread() -> list[SentMessage]:
+            return self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: len(unread()) >= count), within)
+            except TimeoutError:
+                got = [s.text[:80] for s in unread()]
+                raise TimeoutError(f"chat {chat_id}: expected {count} new message(s), got {got}") from None
+            result = unread()[:count]
+            self._cursor[chat_id] = self._cursor.get(chat_id, 0) + count
+            return result
+
+    async def drain(self, chat_id: int, quiet: float = 0.3) -> list[SentMessage]:
+        """Everything unread for `chat_id` once the bot has been quiet there for `quiet` seconds."""
+        seen = -1
+        while seen != len(self.messages(chat_id)):
+            seen = len(self.messages(chat_id))
+            await asyncio.sleep(quiet)
+        result = self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
+        self._cursor[chat_id] = seen
+        return result
+
+    async def wait_delivered(self, within: float = 5.0) -> None:
+        """Wait until the bot has fetched and confirmed every update sent so far."""
+        assert self._changed is not None
+        last = self._updates[-1]["update_id"] if self._updates else 0
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self._confirmed > last), within)
+
+    def command_names(self, scope: str = "default") -> list[str]:
+        """Commands registered for a scope: "default", "all_private_chats", "chat:<id>"."""
+        return [c["command"] for c in self.commands.get(scope, [])]
+
+    # -- the HTTP side ---------------------------------------------------------------------------
+
+    async def _push(self, update: dict[str, Any]) -> None:
+        self._updates.append({"update_id": next(self._update_ids), **update})
+        await self._notify()
+
+    async def _notify(self) -> None:
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(BotAPIError(401, "Unauthorized").payload(), status=401)
+        method = request.match_info["method"].lower()
+        params, files = await _read_body(request)
+        self.calls.append((method, params))
+        try:
+            self._maybe_inject(method, params)
+            handler = getattr(self, f"_api_{method}", None)
+            if handler is None:
+                raise BotAPIError(404, "Not Found")
+            result = await handler(params, files)
+        except BotAPIError as exc:
+            return web.json_response(exc.payload(), status=exc.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        for sent in self.sent:
+            if sent.data is not None and f"{sent.chat_id}-{sent.message_id}" in path:
+                return web.Response(body=sent.data)
+        return web.json_response(BotAPIError(404, "Not Found").payload(), status=404)
+
+    def _maybe_inject(self, method: str, params: dict[str, Any]) -> None:
+        for inj in self._injections:
+            if inj.times <= 0 or inj.method not in (None, method):
+                continue
+            if inj.chat_id is not None and str(inj.chat_id) != str(params.get("chat_id")):
+                continue
+            inj.times -= 1
+            raise BotAPIError(429, f"Too Many Requests: retry after {inj.seconds}", retry_after=inj.seconds)
+
+    def _bot_user(self) -> dict[str, Any]:
+        return user_json(self.bot_id, "ChannelPulse", self.bot_username, is_bot=True)
+
+    async def _record(self, chat: Chat, sent: SentMessage) -> dict[str, Any]:
+        sent = replace(sent, at=time.perf_counter())
+        chat.messages[sent.message_id] = sent
+        self.sent.append(sent)
+        await self._notify()
+        return message_json(chat, sent, int(time.time()), self._bot_user())
+
+    # -- methods -------------------------------------------------------------------------------
+
+    async def _api_getme(self, params: dict[str, Any], files: dict) -> Any:
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _api_deletewebhook(self, params: dict[str, Any], files: dict) -> Any:
+        return True
+
+    async def _api_getupdates(self, params: dict[str, Any], files: dict) -> Any:
+        assert self._changed is not None
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._confirmed = max(self._confirmed, offset)
+            await self._notify()
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout
+                )
+            except TimeoutError:
+                pass
+        return self._updates[:limit]
+
+    async def _api_sendmessage(self, params: dict[str, Any], files: dict) -> Any:
+        chat = m.check_chat(self, m.chat_id_param(params))
+        html = str(params.get("text", ""))
+        plain, tags = m.parse_text(html, params.get("parse_mode"), m.TEXT_LIMIT, "text")
+        sent = SentMessage(chat.id, chat.new_message_id(), "text", plain, html, tags, m.reply_markup(params))
+        return await self._record(chat, sent)
+
+    async def _send_file(self, params: dict[str, Any], files: dict, kind: str) -> Any:
+        chat = m.check_chat(self, m.chat_id_param(params))
+        data, filename, mime = m.upload(params, files, kind)
+        html = str(params.get("caption", ""))
+        plain, tags = m.parse_text(html, params.get("parse_mode"), m.CAPTION_LIMIT, "caption")
+        sent = SentMessage(
+            chat.id,
+            chat.new_message_id(),
+            kind,
+            plain,
+            html or None,
+            tags,
+            m.reply_markup(params),
+            data,
+            filename,
+            mime,
+        )
+        return await self._record(chat, sent)
+
+    async def _api_sendphoto(self, params: dict[str, Any], files: dict) -> Any:
+        return await self._send_file(params, files, "photo")
+
+    async def _api_senddocument(self, params: dict[str, Any], files: dict) -> Any:
+        return await self._send_file(params, files, "document")
+
+    async def _api_editmessagetext(self, params: dict[str, Any], files: dict) -> Any:
+        chat = m.check_chat(self, m.chat_id_param(params))
+        return await self._record(chat, m.edit_text(self, chat, params))
+
+    async def _api_answercallbackquery(self, params: dict[str, Any], files: dict) -> Any:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self._callbacks or query_id in self.callback_answers:
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        self.callback_answers[query_id] = params
+        return True
+
+    async def _api_sendchataction(self, params: dict[str, Any], files: dict) -> Any:
+        m.check_chat(self, m.chat_id_param(params))
+        return True
+
+    async def _api_setmycommands(self, params: dict[str, Any], files: dict) -> Any:
+        commands = m.check_commands(params)
+        self.commands[m.scope_key(self, params)] = commands
+        return True
+
+    async def _api_deletemycommands(self, params: dict[str, Any], files: dict) -> Any:
+        self.commands.pop(m.scope_key(self, params), None)
+        return True
+
+    async def _api_getmycommands(self, params: dict[str, Any], files: dict) -> Any:
+        return self.commands.get(m.scope_key(self, params), [])
+
+
+async def _read_body(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[bytes, str, str]]]:
+    """Form, multipart or JSON bodies, as aiogram and other clients send them."""
+    params: dict[str, Any] = dict(request.query)
+    files: dict[str, tuple[bytes, str, str]] = {}
+    if request.content_type == "application/json":
+        params.update(await request.json())
+        return params, files
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            files[key] = (value.file.read(), value.filename, value.content_type)
+        else:
+            params[key] = value
+    return params, files

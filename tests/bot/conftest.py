@@ -1,0 +1,94 @@
+"""The bot under test: the production Bot and Dispatcher, polling the sandbox Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import create_bot, create_dispatcher
+from bot.clock import FixedClock
+from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
+from sandbox.botapi_records import SentMessage
+from settings import Settings, load_settings
+
+ADMIN = 1001
+OTHER_ADMIN = 1002
+STRANGER = 2002
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[BotAPIServer]:
+    async with BotAPIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(botapi: BotAPIServer, db_url: str) -> Settings:
+    return load_settings(
+        env_file=None,
+        bot_token=DEFAULT_TOKEN,
+        admin_ids=[ADMIN, OTHER_ADMIN],
+        bot_api_url=botapi.base_url,
+        database_url=db_url,
+        digest_timezone="Europe/Berlin",
+    )
+
+
+async def until(predicate: Callable[[], Any], within: float = 5.0) -> None:
+    """Wait for something the bot does in the background (start-up calls, a log line)."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - the condition lives in another component
+            await asyncio.sleep(0.01)
+
+
+@dataclass
+class Harness:
+    """Drive the running bot as a Telegram user would, and read what it answers."""
+
+    server: BotAPIServer
+    engine: AsyncEngine
+    clock: FixedClock
+
+    async def ask(self, text: str, user: int = ADMIN, count: int = 1, **kw: Any) -> list[SentMessage]:
+        """Send `text` as `user` and wait for the bot's next `count` messages in that chat."""
+        await self.server.send_message(user, text, **kw)
+        return await self.server.next_messages(kw.get("chat_id", user), count)
+
+    async def ask_one(self, text: str, user: int = ADMIN, **kw: Any) -> SentMessage:
+        return (await self.ask(text, user, 1, **kw))[0]
+
+    async def ask_all(self, text: str, user: int = ADMIN, **kw: Any) -> list[SentMessage]:
+        """Send `text` and collect everything the bot sends until it has been quiet a moment."""
+        await self.server.send_message(user, text, **kw)
+        await self.server.wait_delivered()
+        return await self.server.drain(kw.get("chat_id", user))
+
+
+@pytest.fixture
+def clock(now: datetime) -> FixedClock:
+    return FixedClock(now)
+
+
+@pytest.fixture
+async def running(
+    botapi: BotAPIServer, settings: Settings, engine: AsyncEngine, clock: FixedClock
+) -> AsyncIterator[Harness]:
+    """The bot polling the sandbox, with its start-up (the command menus) done."""
+    botapi.open_chat(ADMIN, "Ada")  # the first admin has opened the bot; the second never has
+    bot = create_bot(settings)
+    dp = create_dispatcher(engine=engine, settings=settings, clock=clock)
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    await until(lambda: any(method == "getupdates" for method, _ in botapi.calls))
+    try:
+        yield Harness(botapi, engine, clock)
+    finally:
+        with contextlib.suppress(RuntimeError):  # polling already stopped by a failure
+            await dp.stop_polling()
+        await task
