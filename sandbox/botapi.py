@@ -15,12 +15,11 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import botapi_methods as m
+from sandbox.botapi_methods import BotAPIMethods
 from sandbox.botapi_records import (
     BotAPIError,
     Chat,
     SentMessage,
-    bad_request,
     command_entities,
     message_json,
     user_json,
@@ -37,7 +36,7 @@ class _Injection:
     times: int
 
 
-class BotAPIServer:
+class BotAPIServer(BotAPIMethods):
     """Start with `async with BotAPIServer() as server:`; give aiogram `server.base_url`."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "pulse_test_bot") -> None:
@@ -259,96 +258,6 @@ class BotAPIServer:
         self.sent.append(sent)
         await self._notify()
         return message_json(chat, sent, int(time.time()), self._bot_user())
-
-    # -- methods -------------------------------------------------------------------------------
-
-    async def _api_getme(self, params: dict[str, Any], files: dict) -> Any:
-        return {
-            **self._bot_user(),
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
-
-    async def _api_deletewebhook(self, params: dict[str, Any], files: dict) -> Any:
-        return True
-
-    async def _api_getupdates(self, params: dict[str, Any], files: dict) -> Any:
-        assert self._changed is not None
-        offset = int(params.get("offset") or 0)
-        limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
-        if offset:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            self._confirmed = max(self._confirmed, offset)
-            await self._notify()
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout
-                )
-            except TimeoutError:
-                pass
-        return self._updates[:limit]
-
-    async def _api_sendmessage(self, params: dict[str, Any], files: dict) -> Any:
-        chat = m.check_chat(self, m.chat_id_param(params))
-        html = str(params.get("text", ""))
-        plain, tags = m.parse_text(html, params.get("parse_mode"), m.TEXT_LIMIT, "text")
-        sent = SentMessage(chat.id, chat.new_message_id(), "text", plain, html, tags, m.reply_markup(params))
-        return await self._record(chat, sent)
-
-    async def _send_file(self, params: dict[str, Any], files: dict, kind: str) -> Any:
-        chat = m.check_chat(self, m.chat_id_param(params))
-        data, filename, mime = m.upload(params, files, kind)
-        html = str(params.get("caption", ""))
-        plain, tags = m.parse_text(html, params.get("parse_mode"), m.CAPTION_LIMIT, "caption")
-        sent = SentMessage(
-            chat.id,
-            chat.new_message_id(),
-            kind,
-            plain,
-            html or None,
-            tags,
-            m.reply_markup(params),
-            data,
-            filename,
-            mime,
-        )
-        return await self._record(chat, sent)
-
-    async def _api_sendphoto(self, params: dict[str, Any], files: dict) -> Any:
-        return await self._send_file(params, files, "photo")
-
-    async def _api_senddocument(self, params: dict[str, Any], files: dict) -> Any:
-        return await self._send_file(params, files, "document")
-
-    async def _api_editmessagetext(self, params: dict[str, Any], files: dict) -> Any:
-        chat = m.check_chat(self, m.chat_id_param(params))
-        return await self._record(chat, m.edit_text(self, chat, params))
-
-    async def _api_answercallbackquery(self, params: dict[str, Any], files: dict) -> Any:
-        query_id = str(params.get("callback_query_id", ""))
-        if query_id not in self._callbacks or query_id in self.callback_answers:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
-        self.callback_answers[query_id] = params
-        return True
-
-    async def _api_sendchataction(self, params: dict[str, Any], files: dict) -> Any:
-        m.check_chat(self, m.chat_id_param(params))
-        return True
-
-    async def _api_setmycommands(self, params: dict[str, Any], files: dict) -> Any:
-        commands = m.check_commands(params)
-        self.commands[m.scope_key(self, params)] = commands
-        return True
-
-    async def _api_deletemycommands(self, params: dict[str, Any], files: dict) -> Any:
-        self.commands.pop(m.scope_key(self, params), None)
-        return True
-
-    async def _api_getmycommands(self, params: dict[str, Any], files: dict) -> Any:
-        return self.commands.get(m.scope_key(self, params), [])
 
 
 async def _read_body(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[bytes, str, str]]]:
