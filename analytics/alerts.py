@@ -117,19 +117,19 @@ async def _viral(conn: AsyncConnection, channel: Channel, now: datetime) -> list
 
 
 async def _status(conn: AsyncConnection, channel: Channel) -> list[Candidate]:
-    runs = await RunRepo(conn).recent(limit=100, channel_id=channel.id)
+    # Only a channel the collector gave up on is an event; a disconnect, a FloodWait or a restart
+    # mid-run is retried by itself and would only cry wolf (and use up the event's key).
+    if channel.status != "failed":
+        return []
+    reason = channel.status_reason or "unknown reason"
     streak = []
-    for run in runs:  # newest first: the unbroken run of failures up to now
-        if run.error is None:
+    for run in await RunRepo(conn).recent(limit=100, channel_id=channel.id):
+        if run.error is None:  # newest first: the unbroken run of failures up to now
             break
         streak.append(run)
-    if channel.status != "failed" and not streak:
-        return []
-    reason = channel.status_reason or (streak[0].error if streak else None) or "unknown reason"
     # The failure that started this streak names the event, so a recovery and a new failure re-fire.
     event = f"run{streak[-1].id}" if streak else f"status:{reason}"
     low = reason.lower()
     what = ("became private" if "private" in low else
             "was renamed" if "renamed" in low or "username" in low else "failed")
     return [(f"{CHANNEL}:{channel.id}:{event}", CHANNEL, f"{channel.display} {what}: {reason}")]
-

@@ -58,6 +58,9 @@ class Tally:
     requests: list[str] = field(default_factory=list)
 
 
+GONE = "Telegram no longer accepts this channel, even after resolving it again"
+
+
 class ChannelRunner:
     """Does the Telegram side and the per-post storage of one channel's run."""
 
@@ -79,13 +82,15 @@ class ChannelRunner:
         try:
             return await self._collect(channel.id, key, run_id, tally)
         except ChannelInvalid:
-            if channel.resolve_count >= 2:
-                raise ChannelUnavailable(
-                    "Telegram no longer accepts the stored channel id, even after resolving it again"
-                ) from None
+            # Read the count as stored: a first run has just resolved, so the passed copy says 0.
+            if (await self._reload(channel.id)).resolve_count >= 2:
+                raise ChannelUnavailable(GONE) from None
             log.warning("@%s: stored access hash rejected; resolving once more", channel.username)
             key = await self._resolve(channel, tally)
-            return await self._collect(channel.id, key, run_id, tally)
+            try:
+                return await self._collect(channel.id, key, run_id, tally)
+            except ChannelInvalid:
+                raise ChannelUnavailable(GONE) from None
 
     async def _key(self, channel: Channel, tally: Tally) -> ChannelKey:
         if channel.tg_id is not None and channel.access_hash is not None:

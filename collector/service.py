@@ -168,7 +168,9 @@ class Collector:
             except FloodPostponed as exc:
                 error = str(exc)
                 later = self.clock.now() + timedelta(seconds=exc.seconds)
-                await self._set(channel.id, next_collection_at=later)
+                # Stored, not only held in memory: a restart must not start asking again early.
+                async with write(self.engine) as conn:
+                    await ChannelRepo(conn).postpone_all(later)
                 await self.notifier.flood_wait_postponed(channel, exc.seconds)
             except SourceDisconnected as exc:
                 # Stays due; the next round (or wake) repeats it, and its stored posts are kept.
@@ -176,6 +178,11 @@ class Collector:
                 log.warning("@%s: %s", channel.username, error)
             except Stopped:
                 error = "stopped: the channel was paused or removed during its run"
+            except Exception as exc:
+                # One broken channel must not starve the queue: record why, retry it next round.
+                error = f"unexpected error: {type(exc).__name__}: {exc}"
+                log.exception("@%s: run failed; the channel is retried next round", channel.username)
+                await self._set(channel.id, next_collection_at=self.clock.now() + self.interval * 0.9)
             except asyncio.CancelledError:
                 # Posts stored so far stay; the record says why the run is short, then we stop.
                 await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")

@@ -36,7 +36,9 @@ def map_message(msg: Any) -> SourcePost | None:
 def map_reactions(reactions: Any) -> tuple[int | None, int | None, dict[str, int] | None]:
     """(reactions without paid ones, paid reactions, count per emoticon or "custom:<document id>")."""
     if not isinstance(reactions, types.MessageReactions):
-        return None, None, None
+        # Telegram leaves the field out when a post has no reactions (or they are off): zero,
+        # not unknown, or per-post means would be taken over the reacted posts alone.
+        return 0, 0, {}
     total, paid, by_kind = 0, 0, {}
     for rc in reactions.results:
         reaction = rc.reaction

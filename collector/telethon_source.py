@@ -43,7 +43,7 @@ def build_client(settings: Any) -> TelegramClient:
         session = str(settings.telegram_session)
     return TelegramClient(
         session, settings.telegram_api_id, settings.telegram_api_hash.get_secret_value(),
-        flood_sleep_threshold=int(settings.mtproto_sleep_threshold), receive_updates=False,
+        flood_sleep_threshold=settings.mtproto_sleep_threshold, receive_updates=False,
     )
 
 
@@ -169,7 +169,15 @@ async def _translated(what: str) -> AsyncIterator[None]:
         raise ChannelInvalid(what) from None
     except (errors.AuthKeyUnregisteredError, errors.UnauthorizedError):
         raise NotAuthorized(LOGIN_HINT) from None
+    except (errors.ServerError, errors.TimedOutError, errors.RpcCallFailError) as exc:
+        # Telegram's own passing failures (HISTORY_GET_FAILED is a ServerError): retry next round.
+        raise SourceDisconnected(f"{what}: Telegram had a passing problem ({type(exc).__name__})") from None
     except (ConnectionError, OSError) as exc:
+        raise SourceDisconnected(f"{what}: {exc}") from None
+    except ValueError as exc:
+        # Telethon's own words after retrying a request that kept failing on Telegram's side.
+        if "Request was unsuccessful" not in str(exc):
+            raise
         raise SourceDisconnected(f"{what}: {exc}") from None
 
 

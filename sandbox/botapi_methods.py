@@ -236,3 +236,17 @@ class BotAPIMethods:
 
     async def _api_getmycommands(self, params: dict[str, Any], files: dict) -> Any:
         return self.commands.get(scope_key(self, params), [])
+
+    async def _api_getfile(self, params: dict[str, Any], files: dict) -> Any:
+        """Files the bot sent can be fetched back (GET /file/bot<token>/<file_path>)."""
+        file_id = str(params.get("file_id", ""))
+        for chat in self.chats.values():
+            for sent in chat.messages.values():
+                if sent.data is not None and file_id.endswith(f"-{chat.id}-{sent.message_id}"):
+                    return {
+                        "file_id": file_id,
+                        "file_unique_id": file_id,
+                        "file_size": len(sent.data),
+                        "file_path": f"{sent.kind}s/{file_id}",
+                    }
+        raise bad_request("invalid file_id")

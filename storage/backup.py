@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import aiosqlite
 from sqlalchemy.engine import make_url
 
 from storage.db import BUSY_TIMEOUT_MS
@@ -51,46 +50,44 @@ async def backup_database(url: str, dest: Path | None, now: datetime) -> BackupR
     target = dest if dest is not None else default_backup_path(source, now)
     if target.exists():
         raise BackupError(f"{target} already exists; name another file")
-    return await asyncio.to_thread(_copy, source, target)
-
-
-def _copy(source: Path, target: Path) -> BackupReport:
-    # Runs in a worker thread. The copy is written under a temporary name and renamed when
-    # complete, so an interrupted backup never leaves a half file under the name asked for.
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Written under a temporary name and renamed when complete, so an interrupted backup never
+    # leaves a half file under the name asked for.
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        dst = sqlite3.connect(partial)
-        try:
-            # One step (pages=-1): the copy is one read snapshot; in WAL mode writers go on meanwhile.
-            src.backup(dst, pages=-1)
-            # A backup should be one self-contained file, without -wal/-shm companions.
-            dst.execute("PRAGMA journal_mode=DELETE")
-            (check,) = dst.execute("PRAGMA quick_check").fetchone()
-            if check != "ok":
-                raise BackupError(f"the copy failed SQLite's check ({check}); the database may be damaged")
-            counts = _row_counts(dst)
-        finally:
-            dst.close()
+        counts = await _copy(source, partial)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    finally:
-        src.close()
     os.replace(partial, target)
     return BackupReport(target, target.stat().st_size, counts)
 
 
-def _row_counts(conn: sqlite3.Connection) -> tuple[tuple[str, int], ...]:
-    names = [
-        name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    # Names come from sqlite_master of the copy itself, quoted as identifiers.
-    return tuple(
-        (name, conn.execute(f'SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[0])
-        for name in names
-    )
+async def _copy(source: Path, partial: Path) -> tuple[tuple[str, int], ...]:
+    async with (
+        aiosqlite.connect(source, timeout=BUSY_TIMEOUT_MS / 1000) as src,
+        aiosqlite.connect(partial) as dst,
+    ):
+        # One step (pages=-1): the copy is one read snapshot; in WAL mode writers go on meanwhile.
+        await src.backup(dst, pages=-1)
+        # A backup should be one self-contained file, without -wal/-shm companions.
+        await dst.execute("PRAGMA journal_mode=DELETE")
+        async with dst.execute("PRAGMA quick_check") as cursor:
+            (check,) = await cursor.fetchone()
+        if check != "ok":
+            raise BackupError(f"the copy failed SQLite's check ({check}); the database may be damaged")
+        return await _row_counts(dst)
+
+
+async def _row_counts(conn: aiosqlite.Connection) -> tuple[tuple[str, int], ...]:
+    sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    async with conn.execute(sql) as cursor:
+        names = [name for (name,) in await cursor.fetchall()]
+    counts = []
+    for name in names:
+        # Names come from sqlite_master of the copy itself, quoted as identifiers.
+        quoted = name.replace('"', '""')
+        async with conn.execute(f'SELECT count(*) FROM "{quoted}"') as cursor:
+            counts.append((name, (await cursor.fetchone())[0]))
+    return tuple(counts)

@@ -86,6 +86,14 @@ class ChannelRepo:
         """Set any of the channel's columns (progress ids, title, collection times)."""
         await self._update(channel_id, **values)
 
+    async def postpone_all(self, until: datetime) -> None:
+        """Make no collectable channel due before `until` (a long FloodWait survives a restart)."""
+        await self.conn.execute(
+            update(channels).where(channels.c.status.in_(COLLECTABLE))
+            .where(channels.c.next_collection_at.is_(None) | (channels.c.next_collection_at < until))
+            .values(next_collection_at=until)
+        )
+
     async def remove(self, channel_id: int) -> None:
         """Forget the channel and, through the foreign keys, everything stored about it."""
         await self.conn.execute(channels.delete().where(channels.c.id == channel_id))

@@ -24,23 +24,21 @@ class DigestRepo:
         channel_ids: Sequence[int], now: datetime, weekday: int | None = None,
     ) -> DigestSubscription:
         """Create or refresh the chat's subscription for this slot (un-pausing it)."""
+        # Looked up, not ON CONFLICT: a daily slot's weekday is NULL, and NULLs never conflict.
         key = (
             (_subs.c.chat_id == chat_id) & (_subs.c.cadence == cadence) & (_subs.c.at_time == at_time)
             & (_subs.c.timezone == timezone)
             & (_subs.c.weekday.is_(None) if weekday is None else _subs.c.weekday == weekday)
         )
-        # Look first: the unique constraint never fires for daily slots, whose weekday is NULL
-        # (NULLs are distinct in SQL), so ON CONFLICT alone would duplicate them.
-        existing = (await self.conn.execute(select(_subs.c.id).where(key))).first()
-        if existing is None:
+        found = (await self.conn.execute(select(_subs.c.id).where(key))).scalar()
+        if found is None:
             await self.conn.execute(_subs.insert().values(
                 chat_id=chat_id, cadence=cadence, weekday=weekday, at_time=at_time, timezone=timezone,
                 channel_ids=list(channel_ids), created_at=now,
             ))
         else:
             await self.conn.execute(
-                update(_subs).where(_subs.c.id == existing.id)
-                .values(channel_ids=list(channel_ids), paused=False)
+                update(_subs).where(_subs.c.id == found).values(channel_ids=list(channel_ids), paused=False)
             )
         row = (await self.conn.execute(select(_subs).where(key))).one()
         return DigestSubscription.from_row(row)

@@ -93,8 +93,26 @@ async def test_failure_fires_once_and_again_after_recovery(engine: AsyncEngine, 
     await add_run(engine, cid, now + H)
     assert await evaluate_alerts(engine, cid, now + H, 5.0) == []
     await add_run(engine, cid, now + 2 * H, error="UsernameNotOccupiedError: renamed")
+    async with write(engine) as conn:
+        await ChannelRepo(conn).set_status(cid, "failed", "the username was renamed away")
     again = await evaluate_alerts(engine, cid, now + 2 * H, 5.0)
     assert [a.kind for a in again] == ["channel"] and "was renamed" in again[0].text
+
+
+async def test_passing_errors_of_a_channel_still_collected_raise_no_alert(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    cid = await add_channel(engine, "wobbly", now)
+    await add_run(engine, cid, now - H, error="disconnected from Telegram: connection lost")
+    await add_run(engine, cid, now, error="cancelled mid-run; stored posts are kept")
+    assert await evaluate_alerts(engine, cid, now, 5.0) == []
+    # ...and when the channel then really goes private, that is still told.
+    async with write(engine) as conn:
+        await ChannelRepo(conn).set_status(cid, "failed", "@wobbly is private")
+    await add_run(engine, cid, now + H, error="@wobbly is private")
+    assert [a.text for a in await evaluate_alerts(engine, cid, now + H, 5.0)] == [
+        "Wobbly became private: @wobbly is private"
+    ]
 
 
 async def test_a_post_older_than_a_week_is_only_a_reference(engine: AsyncEngine, now: datetime) -> None:

@@ -82,6 +82,11 @@ async def test_a_flood_wait_beyond_the_maximum_postpones_and_notifies(
     assert ("postponed", "pulse_news", 7200.0) in notifier.events
     assert [k for k, _ in source.requests] == ["resolve"]  # no request at all during the flood
     assert max(clock.sleeps, default=0) < 600
+    # a restart during the flood asks Telegram nothing either: the block is stored
+    restarted, fresh_source, _ = build(engine, clock, PacingConfig(max_flood_wait=600))
+    clock.advance(60)
+    await restarted.drain()
+    assert fresh_source.requests == []
     clock.advance(7300)
     await collector.drain()
     async with read(engine) as conn:
@@ -171,3 +176,52 @@ async def test_pause_resume_and_remove(engine: AsyncEngine, now: datetime) -> No
         kept = await PostRepo(conn).list(2)
     assert [(c.id, c.status) for c in channels] == [(2, "paused")]
     assert len(kept) == 50
+
+
+async def _broken_history(engine: AsyncEngine, now: datetime, error: Exception):
+    """Collect pulse_news (whose history always raises `error`) and pulse_tech in one drain."""
+    clock = VirtualClock(now)
+    collector, source, notifier = build(engine, clock)
+    real = source.get_history
+    news_id = None
+
+    async def history(channel, limit, newer_than=None, older_than=None):
+        if channel.tg_id == news_id:
+            raise error
+        return await real(channel, limit, newer_than, older_than)
+
+    news_id = (await source.resolve("pulse_news")).tg_id
+    source.requests.clear()
+    source.get_history = history
+    await collector.enqueue(["@pulse_news", "@pulse_tech"], 1)
+    await collector.drain()  # must not raise
+    async with read(engine) as conn:
+        by_name = {c.username: c for c in await ChannelRepo(conn).list_all()}
+        runs = await RunRepo(conn).recent()
+    return by_name, runs, notifier
+
+
+async def test_an_unexpected_error_in_one_channel_does_not_starve_the_queue(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    by_name, runs, _ = await _broken_history(engine, now, RuntimeError("boom"))
+    assert by_name["pulse_tech"].status == "active" and by_name["pulse_tech"].last_collected_at
+    assert all(r.finished_at is not None for r in runs)
+    news_run = next(r for r in runs if r.channel_id == by_name["pulse_news"].id)
+    assert "boom" in news_run.error
+    # it is retried in a later round, not spun on at once
+    assert by_name["pulse_news"].next_collection_at > now
+
+
+async def test_channel_invalid_after_resolving_again_fails_the_channel_and_others_go_on(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    from collector.source import ChannelInvalid
+
+    by_name, runs, notifier = await _broken_history(engine, now, ChannelInvalid("CHANNEL_INVALID"))
+    news = by_name["pulse_news"]
+    assert news.status == "failed" and "even after resolving it again" in news.status_reason
+    assert news.resolve_count == 2  # the first resolve and the one allowed after CHANNEL_INVALID
+    assert by_name["pulse_tech"].status == "active"
+    assert all(r.finished_at is not None for r in runs)
+    assert ("failed", "pulse_news", news.status_reason) in notifier.events

@@ -44,10 +44,14 @@ def test_a_channel_post_with_every_counter() -> None:
     assert post.forward_from == "channel:42" and post.media_kind == "photo"
 
 
-def test_a_plain_post_without_reactions_or_comments_says_unknown_not_zero() -> None:
+def test_a_plain_post_has_no_reactions_and_unknown_comments() -> None:
+    # Telegram omits `reactions` on a post nobody reacted to: that is zero, or "reactions per
+    # post" would average over the reacted posts alone. Without a comments thread, replies are
+    # unknown (comments are off), not zero.
     post = map_message(types.Message(id=5, peer_id=PEER, date=DATE, message="", views=10))
     assert post is not None
-    assert post.replies is None and post.reactions is None and post.paid_reactions is None
+    assert post.reactions == 0 and post.paid_reactions == 0 and post.reactions_json == {}
+    assert post.replies is None
     assert post.forwards is None and post.media_kind is None and post.forward_from is None
 
 

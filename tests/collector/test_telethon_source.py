@@ -12,7 +12,7 @@ from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
-from collector.source import ChannelKey, ChannelUnavailable, FloodWait, NotAuthorized
+from collector.source import ChannelKey, ChannelUnavailable, FloodWait, NotAuthorized, SourceDisconnected
 from collector.telethon_source import TelethonSource, build_client, ensure_authorized
 from settings import load_settings
 
@@ -92,6 +92,22 @@ async def test_telegram_errors_become_ours() -> None:
     source.close()
 
 
+async def test_telegrams_passing_failures_are_retried_later_not_raised_raw() -> None:
+    req = functions.messages.GetHistoryRequest(peer=types.InputPeerEmpty(), offset_id=0, offset_date=None,
+                                               add_offset=0, limit=1, max_id=0, min_id=0, hash=0)
+    client = FakeClient(errors.HistoryGetFailedError(request=req),
+                        ValueError("Request was unsuccessful 5 time(s)"),
+                        ValueError("something else entirely"))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    with pytest.raises(SourceDisconnected, match="passing problem"):
+        await source.get_history(KEY, 50)
+    with pytest.raises(SourceDisconnected, match="unsuccessful"):
+        await source.get_history(KEY, 50)
+    with pytest.raises(ValueError, match="something else"):  # not ours to hide
+        await source.get_history(KEY, 50)
+    source.close()
+
+
 async def test_resolving_a_person_is_refused() -> None:
     client = FakeClient(types.contacts.ResolvedPeer(peer=types.PeerUser(user_id=7), chats=[], users=[]))
     source = TelethonSource(client)  # type: ignore[arg-type]
@@ -123,8 +139,8 @@ def test_build_client_uses_the_threshold_and_no_updates() -> None:
     saved.set_dc(2, "149.154.167.51", 443)
     saved.auth_key = AuthKey(b"\x01" * 256)
     settings = load_settings(None, telegram_api_id=1, telegram_api_hash="abc",
-                             telegram_session_string=saved.save())
+                             telegram_session_string=saved.save(), mtproto_sleep_threshold=2.5)
     client = build_client(settings)
-    assert client.flood_sleep_threshold == 2
+    assert client.flood_sleep_threshold == 2.5
     assert client._no_updates is True
     assert isinstance(client.session, StringSession)

@@ -131,6 +131,8 @@ async def test_digest_subscriptions_and_alerts(engine, now) -> None:
         sub = await repo.subscribe(99, "weekly", "09:30", "Europe/Berlin", [channel.id], now, weekday=0)
         again = await repo.subscribe(99, "weekly", "09:30", "Europe/Berlin", [], now, weekday=0)
         daily = await repo.subscribe(99, "daily", "08:00", "UTC", [], now)
+        daily_again = await repo.subscribe(99, "daily", "08:00", "UTC", [channel.id], now)
+        assert daily_again.id == daily.id and daily_again.channel_ids == (channel.id,)
         await repo.set_last_slot(sub.id, now)
         assert await repo.set_paused(99, True) == 2
         alerts = AlertRepo(conn)
