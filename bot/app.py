@@ -9,6 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.handlers import get_routers
 from bot.startup import on_startup
@@ -31,10 +32,29 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
+class BotStartupError(Exception):
+    """The bot cannot start; str() is one line saying what to do."""
+
+
+async def check_token(bot: Bot) -> str:
+    """Ask Telegram who we are before polling starts; returns the bot's @username."""
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise BotStartupError(
+            "BOT_TOKEN was refused by Telegram: copy the token again from @BotFather into .env"
+        ) from None
+    except TelegramNetworkError as exc:
+        raise BotStartupError(
+            f"cannot reach the Bot API ({exc.message}): check the network or BOT_API_URL"
+        ) from None
+    return me.username or str(me.id)
+
+
 def create_dispatcher(**deps: Any) -> Dispatcher:
-    """The dispatcher with every router; `deps` (engine, settings, clock, collector, ...) reach
-    handlers by name through aiogram's dependency injection."""
-    missing = {"engine", "settings", "clock"} - deps.keys()
+    """The dispatcher with every router; `deps` (engine, settings, clock, collector, digests, ...)
+    reach handlers by name through aiogram's dependency injection."""
+    missing = {"engine", "settings", "clock", "collector", "digests"} - deps.keys()
     if missing:
         raise TypeError(f"create_dispatcher needs {', '.join(sorted(missing))}")
     dp = Dispatcher(**deps)

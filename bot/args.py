@@ -6,6 +6,7 @@ from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics.windows import WINDOW_NAMES, Window, parse_window
 from bot.commands import usage
 from bot.delivery import reply
 from bot.refs import ChannelRef, RefError, parse_ref
@@ -13,6 +14,13 @@ from bot.render import esc
 from bot.render_channels import not_tracked
 from bot.tracking import find_channel
 from storage.models import Channel
+
+DEFAULT_WINDOW = "7d"
+
+
+def _short(reason: str) -> str:
+    """A refusal quotes what was typed; a pasted essay need not come back whole."""
+    return reason if len(reason) <= 300 else reason[:300] + "…"
 
 
 async def ref_arg(
@@ -26,8 +34,7 @@ async def ref_arg(
     try:
         return parse_ref(parts[0]), parts[1:]
     except RefError as exc:
-        reason = exc.reason if len(exc.reason) <= 300 else exc.reason[:300] + "…"
-        await reply(message, f"{esc(reason)}\n{usage(command.command)}")
+        await reply(message, f"{esc(_short(exc.reason))}\n{usage(command.command)}")
         return None
 
 
@@ -43,3 +50,27 @@ async def channel_arg(message: Message, command: CommandObject, engine: AsyncEng
     """The one tracked channel a command like /pause @x names."""
     parsed = await ref_arg(message, command)
     return None if parsed is None else await tracked(message, engine, parsed[0])
+
+
+async def ref_and_window(
+    message: Message, command: CommandObject, need_ref: bool
+) -> tuple[ChannelRef | None, Window] | None:
+    """`[<ref>] [24h|7d|30d|all]` in either order; None after a usage hint."""
+    ref, window = None, parse_window(DEFAULT_WINDOW)
+    words = (command.args or "").split()
+    for word in words:
+        if word.lower() in WINDOW_NAMES:
+            window = parse_window(word)
+            continue
+        if ref is not None:
+            await reply(message, usage(command.command))
+            return None
+        try:
+            ref = parse_ref(word)
+        except RefError as exc:
+            await reply(message, f"{esc(_short(exc.reason))}\n{usage(command.command)}")
+            return None
+    if (need_ref and ref is None) or len(words) > 2:
+        await reply(message, usage(command.command))
+        return None
+    return ref, window

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 
@@ -10,13 +10,3 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """Aware UTC wall time."""
         ...
-
-
-class FixedClock:
-    """A clock that says what it is told (tests, and replies about a chosen moment)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.moment = now.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self.moment

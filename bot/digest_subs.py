@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics.schedule import previous_slot
 from bot.digest_args import DigestSubscribe
 from bot.refs import ChannelRef
 from storage.channels import ChannelRepo
@@ -36,9 +38,16 @@ async def subscribe(
 ) -> DigestSubscription:
     async with write(engine) as conn:
         ids = await _channel_ids(ChannelRepo(conn), req.refs)
-        return await DigestRepo(conn).subscribe(
+        repo = DigestRepo(conn)
+        sub = await repo.subscribe(
             chat_id, req.cadence, req.at_time, req.timezone, ids, now, weekday=req.weekday
         )
+        if sub.last_slot_sent is None:
+            # A new subscription starts with the next slot, not a "late" one from before it existed.
+            slot = previous_slot(sub.cadence, sub.at_time, sub.timezone, sub.weekday, now)
+            await repo.set_last_slot(sub.id, slot)
+            sub = replace(sub, last_slot_sent=slot)
+        return sub
 
 
 async def unsubscribe(
@@ -76,3 +85,17 @@ async def chat_subscriptions(
         subs = await DigestRepo(conn).list(chat_id)
         channels = {c.id: c for c in await ChannelRepo(conn).list_all()}
     return subs, channels
+
+
+async def now_request(
+    engine: AsyncEngine, chat_id: int, refs: Sequence[ChannelRef], now: datetime
+) -> tuple[list[int] | None, datetime]:
+    """What `/digest now` covers: the named channels (else this chat's subscriptions' channels, else
+    all) since this chat's last digest, or the last 24 hours."""
+    async with read(engine) as conn:
+        ids = await _channel_ids(ChannelRepo(conn), refs)
+        subs = await DigestRepo(conn).list(chat_id)
+    if not ids and subs and all(s.channel_ids for s in subs):
+        ids = sorted({cid for s in subs for cid in s.channel_ids})
+    sent = [s.last_slot_sent for s in subs if s.last_slot_sent is not None]
+    return (ids or None), max(sent, default=now - timedelta(days=1))

@@ -21,7 +21,7 @@ def status_words(channel: Channel) -> str:
     if channel.status == "failed":
         return f"failed: {esc(channel.status_reason or 'no reason recorded')}"
     if channel.status == "paused":
-        return "paused"
+        return f"paused ({esc(channel.status_reason)})" if channel.status_reason else "paused"
     if channel.status == "queued":
         return "queued, first collection pending"
     return "active"
@@ -64,7 +64,7 @@ def paused(channel: Channel, already: bool) -> str:
 
 def resumed(channel: Channel, already: bool) -> str:
     if already:
-        return f"{channel_name(channel)} is not paused; nothing to resume."
+        return f"{channel_name(channel)} is being collected already; nothing to resume."
     return f"Resumed {channel_name(channel)}. It will be collected in the next round."
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from analytics.digest import DigestChannel, DigestContent
 from bot.digest_args import WEEKDAYS
-from bot.render import esc
+from bot.render import esc, human, pct, signed, when
+from bot.render_stats import link
 from storage.models import Channel, DigestSubscription
 
 
@@ -52,3 +54,28 @@ def unsubscribed(deleted: int, narrowed: int, some_channels: bool) -> str:
             f"{f'; {deleted} had no channels left and stopped' if deleted else ''}."
         )
     return f"Stopped {deleted} digest(s) in this chat."
+
+
+def _digest_channel(c: DigestChannel) -> list[str]:
+    name = f"<b>{esc(c.title)}</b> (@{esc(c.username)})" if c.title else f"<b>@{esc(c.username)}</b>"
+    if c.last_collected_at is None:
+        return [f"{name}: not collected yet"]
+    if not c.posts:
+        head = f"{name}: no new posts"
+    else:
+        views = f"{human(c.views)} views ({human(c.views_per_post)}/post)"
+        head = f"{name}: {c.posts} posts, {views}, ERR {pct(c.err)}"
+    lines = [f"{head}; {human(c.subscribers)} subscribers ({signed(c.subscribers_change)})"]
+    if c.top_post is not None:
+        p = c.top_post
+        lines.append(f"   top: {link(p.link, p.excerpt or 'post')} ({human(p.views)} views)")
+    return lines
+
+
+def render_digest(content: DigestContent, tz: str) -> str:
+    lines = [f"<b>Digest</b> since {when(content.since, tz)}"]
+    if not content.channels:
+        return lines[0] + "\nNo channels tracked yet."
+    for c in content.channels:
+        lines += _digest_channel(c)
+    return "\n".join(lines)

@@ -1,12 +1,13 @@
-"""What /channels, /pause, /resume and /remove_channel do, through the storage repositories."""
+"""/channels, /pause, /resume, /remove_channel: read from storage, changed through the collector."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from collector.service import Collector
 from storage.channels import ChannelRepo
 from storage.counts import ChannelCounts, channel_counts
-from storage.db import read, write
+from storage.db import read
 from storage.models import Channel
 
 
@@ -31,22 +32,17 @@ async def posts_stored(engine: AsyncEngine, channel_id: int) -> int:
     return counts.get(channel_id, ChannelCounts()).posts
 
 
-async def set_paused(engine: AsyncEngine, channel: Channel, pause: bool) -> bool:
-    """Pause or resume collecting; False when the channel already was in that state."""
-    if pause == (channel.status == "paused"):
+async def set_paused(collector: Collector, channel: Channel, pause: bool) -> bool:
+    """Pause or resume collecting (resuming a failed channel retries it); False when nothing changes."""
+    if (pause and channel.status == "paused") or (not pause and channel.status in ("queued", "active")):
         return False
-    async with write(engine) as conn:
-        # A resumed channel starts over as queued when it was never collected, else active.
-        status = "paused" if pause else ("active" if channel.last_collected_at else "queued")
-        await ChannelRepo(conn).set_status(channel.id, status)
+    if pause:
+        await collector.pause(channel.id)  # also stops its run if it is being collected now
+    else:
+        await collector.resume(channel.id)
     return True
 
 
-async def remove_channel(engine: AsyncEngine, channel: Channel, keep_data: bool) -> None:
-    """Stop tracking; with `keep_data` the posts stay for /stats and /export (paused, never collected)."""
-    async with write(engine) as conn:
-        repo = ChannelRepo(conn)
-        if keep_data:
-            await repo.set_status(channel.id, "paused", "removed from tracking; data kept")
-        else:
-            await repo.remove(channel.id)
+async def remove_channel(collector: Collector, channel: Channel, keep_data: bool) -> None:
+    """Stop tracking; with `keep_data` the posts stay for /stats and /export."""
+    await collector.remove(channel.id, keep_data)

@@ -5,7 +5,19 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.filters import IsAdmin
-from bot.handlers import channels, digest, errors, fallback, outsiders, remove, start
+from bot.handlers import (
+    add,
+    channels,
+    digest,
+    errors,
+    fallback,
+    outsiders,
+    posts,
+    remove,
+    start,
+    stats,
+    status,
+)
 
 
 def get_routers() -> list[Router]:
@@ -19,7 +31,11 @@ def get_routers() -> list[Router]:
     admin.callback_query.filter(IsAdmin())
     admin.include_routers(
         start.build_router(),
+        add.build_router(),
         channels.build_router(),
+        stats.build_router(),
+        posts.build_router(),
+        status.build_router(),
         remove.build_router(),
         digest.build_router(),
         fallback.build_router(),  # last: whatever no command handler took

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.delivery import reply
 from bot.render_channels import paused, render_channels, resumed
 from bot.tracking import list_channels, set_paused
+from collector.service import Collector
 from settings import Settings
 
 
@@ -20,17 +21,21 @@ async def cmd_channels(message: Message, engine: AsyncEngine, settings: Settings
     await reply(message, render_channels(channels, counts, clock.now(), settings.digest_timezone))
 
 
-async def cmd_pause(message: Message, command: CommandObject, engine: AsyncEngine) -> None:
+async def cmd_pause(
+    message: Message, command: CommandObject, engine: AsyncEngine, collector: Collector
+) -> None:
     channel = await channel_arg(message, command, engine)
     if channel is not None:
-        changed = await set_paused(engine, channel, pause=True)
+        changed = await set_paused(collector, channel, pause=True)
         await reply(message, paused(channel, already=not changed))
 
 
-async def cmd_resume(message: Message, command: CommandObject, engine: AsyncEngine) -> None:
+async def cmd_resume(
+    message: Message, command: CommandObject, engine: AsyncEngine, collector: Collector
+) -> None:
     channel = await channel_arg(message, command, engine)
     if channel is not None:
-        changed = await set_paused(engine, channel, pause=False)
+        changed = await set_paused(collector, channel, pause=False)
         await reply(message, resumed(channel, already=not changed))
 
 

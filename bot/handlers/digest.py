@@ -7,19 +7,26 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics.schedule import next_slot
 from bot.clock import Clock
 from bot.commands import usage
 from bot.delivery import reply
 from bot.digest_args import DigestArgsError, DigestList, DigestOff, DigestSubscribe, parse_digest_args
-from bot.digest_subs import NotTrackedError, chat_subscriptions, subscribe, unsubscribe
-from bot.render import esc
+from bot.digest_subs import NotTrackedError, chat_subscriptions, now_request, subscribe, unsubscribe
+from bot.digests import Digests
+from bot.render import esc, when
 from bot.render_channels import not_tracked
 from bot.render_digest import render_subscriptions, subscribed, unsubscribed
 from settings import Settings
 
 
 async def cmd_digest(
-    message: Message, command: CommandObject, engine: AsyncEngine, settings: Settings, clock: Clock
+    message: Message,
+    command: CommandObject,
+    engine: AsyncEngine,
+    settings: Settings,
+    clock: Clock,
+    digests: Digests,
 ) -> None:
     try:
         request = parse_digest_args(command.args, settings.digest_timezone)
@@ -30,16 +37,20 @@ async def cmd_digest(
     try:
         if isinstance(request, DigestSubscribe):
             sub = await subscribe(engine, chat_id, request, clock.now())
+            digests.schedule(sub)
             _, channels = await chat_subscriptions(engine, chat_id)
-            await reply(message, subscribed(sub, channels, None))
+            following = next_slot(sub.cadence, sub.at_time, sub.timezone, sub.weekday, clock.now())
+            await reply(message, subscribed(sub, channels, when(following, sub.timezone)))
         elif isinstance(request, DigestOff):
             deleted, narrowed = await unsubscribe(engine, chat_id, request.refs)
+            digests.unschedule(deleted)
             await reply(message, unsubscribed(len(deleted), len(narrowed), bool(request.refs)))
         elif isinstance(request, DigestList):
             subs, channels = await chat_subscriptions(engine, chat_id)
             await reply(message, render_subscriptions(subs, channels))
         else:
-            await reply(message, "Digests on demand arrive with the analytics; try again later.")
+            channel_ids, since = await now_request(engine, chat_id, request.refs, clock.now())
+            await digests.send_now(chat_id, channel_ids, since)
     except NotTrackedError as exc:
         await reply(message, not_tracked(exc.username))
 

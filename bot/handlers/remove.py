@@ -12,6 +12,7 @@ from bot.args import channel_arg
 from bot.delivery import reply
 from bot.render_channels import channel_name, confirm_remove, removed
 from bot.tracking import get_channel, posts_stored, remove_channel
+from collector.service import Collector
 
 
 class RemoveChoice(CallbackData, prefix="rm"):
@@ -40,7 +41,9 @@ async def cmd_remove_channel(message: Message, command: CommandObject, engine: A
         await reply(message, confirm_remove(channel, posts), reply_markup=confirm_keyboard(channel.id))
 
 
-async def on_remove_choice(query: CallbackQuery, callback_data: RemoveChoice, engine: AsyncEngine) -> None:
+async def on_remove_choice(
+    query: CallbackQuery, callback_data: RemoveChoice, engine: AsyncEngine, collector: Collector
+) -> None:
     channel = await get_channel(engine, callback_data.channel_id)
     if channel is None:
         text = "That channel is no longer tracked."
@@ -48,7 +51,7 @@ async def on_remove_choice(query: CallbackQuery, callback_data: RemoveChoice, en
         text = f"Kept tracking {channel_name(channel)}; nothing changed."
     else:
         keep = callback_data.action == "keep"
-        await remove_channel(engine, channel, keep_data=keep)
+        await remove_channel(collector, channel, keep_data=keep)
         text = removed(channel, kept=keep)
     await query.answer()
     if query.message is not None and hasattr(query.message, "edit_text"):

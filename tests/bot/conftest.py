@@ -13,9 +13,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot, create_dispatcher
-from bot.clock import FixedClock
+from bot.digests import Digests
+from bot.notifier import BotNotifier
+from collector.clock import VirtualClock
+from collector.pacing import PacingConfig
+from collector.service import Collector
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.botapi_records import SentMessage
+from sandbox.telegram import SandboxTelegram
 from settings import Settings, load_settings
 
 ADMIN = 1001
@@ -54,12 +59,15 @@ class Harness:
 
     server: BotAPIServer
     engine: AsyncEngine
-    clock: FixedClock
+    clock: VirtualClock
+    collector: Collector
+    telegram: SandboxTelegram
+    digests: Digests
 
     async def ask(self, text: str, user: int = ADMIN, count: int = 1, **kw: Any) -> list[SentMessage]:
         """Send `text` as `user` and wait for the bot's next `count` messages in that chat."""
         await self.server.send_message(user, text, **kw)
-        return await self.server.next_messages(kw.get("chat_id", user), count)
+        return await self.server.next_messages(kw.get("chat_id", user), count, within=15)
 
     async def ask_one(self, text: str, user: int = ADMIN, **kw: Any) -> SentMessage:
         return (await self.ask(text, user, 1, **kw))[0]
@@ -72,23 +80,31 @@ class Harness:
 
 
 @pytest.fixture
-def clock(now: datetime) -> FixedClock:
-    return FixedClock(now)
+def clock(now: datetime) -> VirtualClock:
+    """Time for the bot and the collector: it moves only when the collector's pacing sleeps."""
+    return VirtualClock(now)
 
 
 @pytest.fixture
 async def running(
-    botapi: BotAPIServer, settings: Settings, engine: AsyncEngine, clock: FixedClock
+    botapi: BotAPIServer, settings: Settings, engine: AsyncEngine, clock: VirtualClock
 ) -> AsyncIterator[Harness]:
-    """The bot polling the sandbox, with its start-up (the command menus) done."""
+    """The bot polling the sandbox, wired to a collector reading the simulated Telegram."""
     botapi.open_chat(ADMIN, "Ada")  # the first admin has opened the bot; the second never has
     bot = create_bot(settings)
-    dp = create_dispatcher(engine=engine, settings=settings, clock=clock)
+    telegram = SandboxTelegram(clock)
+    notifier = BotNotifier(bot, engine, settings, clock)
+    collector = Collector(engine, telegram, PacingConfig.from_settings(settings), clock, notifier)
+    digests = Digests(engine, bot, settings, clock)
+    dp = create_dispatcher(
+        engine=engine, settings=settings, clock=clock, collector=collector, digests=digests
+    )
     task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     await until(lambda: any(method == "getupdates" for method, _ in botapi.calls))
     try:
-        yield Harness(botapi, engine, clock)
+        yield Harness(botapi, engine, clock, collector, telegram, digests)
     finally:
+        await collector.aclose()
         with contextlib.suppress(RuntimeError):  # polling already stopped by a failure
             await dp.stop_polling()
         await task

@@ -16,9 +16,12 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import BufferedInputFile
+from pydantic import SecretStr
 
+from bot.app import BotStartupError, check_token, create_bot
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.botapi_html import EntityParseError, parse_html
+from settings import load_settings
 
 
 def make_bot(server: BotAPIServer, token: str = DEFAULT_TOKEN) -> Bot:
@@ -92,6 +95,13 @@ async def test_documents_arrive_with_name_and_bytes(bot: Bot, botapi: BotAPIServ
     )
 
 
+async def test_files_the_bot_sent_can_be_downloaded_back(bot: Bot, botapi: BotAPIServer) -> None:
+    sent = await bot.send_document(42, BufferedInputFile(b"a,b\n", "x.csv"))
+    assert sent.document is not None and sent.document.file_name == "x.csv"
+    fetched = await bot.download(sent.document.file_id)
+    assert fetched is not None and fetched.read() == b"a,b\n"
+
+
 async def test_blocked_chats_and_unknown_chats_fail_like_telegram(bot: Bot, botapi: BotAPIServer) -> None:
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(4242, "hi")
@@ -123,3 +133,15 @@ async def test_an_edit_that_changes_nothing_is_refused(bot: Bot, botapi: BotAPIS
         await bot.edit_message_text("same", chat_id=42, message_id=message.message_id)
     await bot.edit_message_text("<b>same</b>", chat_id=42, message_id=message.message_id)  # bold now
     assert [m.tags for m in await botapi.next_messages(42, 2)] == [(), ("b",)]
+
+
+async def test_a_refused_token_stops_start_up_with_one_line(botapi: BotAPIServer, db_url: str) -> None:
+    good = load_settings(env_file=None, bot_token=DEFAULT_TOKEN, bot_api_url=botapi.base_url)
+    bot = create_bot(good)
+    assert await check_token(bot) == botapi.bot_username
+    await bot.session.close()
+    bad = good.model_copy(update={"bot_token": SecretStr("987654:ABC-DEF1234ghIkl-zyx57W2v1u123ew11")})
+    bot = create_bot(bad)
+    with pytest.raises(BotStartupError, match="BOT_TOKEN was refused by Telegram"):
+        await check_token(bot)
+    await bot.session.close()

@@ -1,0 +1,196 @@
+"""Scheduled digests: one cron job per subscription, each slot sent once (the schedule math decides)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.types import BufferedInputFile
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analytics.digest import digest_content
+from analytics.schedule import slot_decision
+from bot import render_collect
+from bot.clock import Clock
+from bot.delivery import obeying_retry_after, send_html
+from bot.render_digest import render_digest
+from settings import Settings
+from storage.db import read, write
+from storage.digests import DigestRepo
+from storage.models import DigestSubscription
+
+log = logging.getLogger("bot.digests")
+
+JOB_PREFIX = "digest:"
+CATCH_UP_JOB = "digest-catch-up"
+# The cron jobs fire at the slot; this sweep sends what they could not (a restart, a DST gap).
+CATCH_UP_MINUTES = 10
+PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def job_id(sub_id: int) -> str:
+    return f"{JOB_PREFIX}{sub_id}"
+
+
+class Digests:
+    """Builds, schedules and delivers digests; `scheduler` None means no jobs (tests, /digest now)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bot: Bot,
+        settings: Settings,
+        clock: Clock,
+        scheduler: AsyncIOScheduler | None = None,
+    ) -> None:
+        self.engine, self.bot, self.settings, self.clock = engine, bot, settings, clock
+        self.scheduler = scheduler
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def schedule(self, sub: DigestSubscription) -> None:
+        """One cron job per subscription, with a stable id so rescheduling replaces it."""
+        if self.scheduler is None or sub.paused:
+            return
+        hour, minute = (int(part) for part in sub.at_time.split(":"))
+        trigger = CronTrigger(
+            hour=hour,
+            minute=minute,
+            day_of_week="*" if sub.weekday is None else sub.weekday,
+            timezone=ZoneInfo(sub.timezone),
+        )
+        self.scheduler.add_job(
+            self.send_due,
+            trigger,
+            args=[sub.id],
+            id=job_id(sub.id),
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            # A slot the process was busy or asleep for is still sent within the grace, once.
+            misfire_grace_time=int(self.settings.digest_grace_hours * 3600) or 1,
+        )
+
+    def unschedule(self, sub_ids: Sequence[int]) -> None:
+        if self.scheduler is None:
+            return
+        for sub_id in sub_ids:
+            try:
+                self.scheduler.remove_job(job_id(sub_id))
+            except JobLookupError:
+                pass
+
+    async def schedule_all(self) -> int:
+        """Rebuild every job from the database (start-up), plus the catch-up sweep."""
+        async with read(self.engine) as conn:
+            subs = await DigestRepo(conn).list(include_paused=False)
+        for sub in subs:
+            self.schedule(sub)
+        if self.scheduler is not None:
+            self.scheduler.add_job(
+                self.catch_up,
+                "interval",
+                minutes=CATCH_UP_MINUTES,
+                id=CATCH_UP_JOB,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=CATCH_UP_MINUTES * 60,
+                # APScheduler keeps real time, whatever clock the digests' decisions read.
+                next_run_time=datetime.now(UTC),
+            )
+        return len(subs)
+
+    async def catch_up(self) -> None:
+        async with read(self.engine) as conn:
+            subs = await DigestRepo(conn).list(include_paused=False)
+        for sub in subs:
+            await self.send_due(sub.id)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send_due(self, sub_id: int) -> str:
+        """Send the subscription's current slot if it is due; returns "send", "skip" or "wait"."""
+        async with self._locks[sub_id]:  # the cron job and the sweep never send one slot twice
+            async with read(self.engine) as conn:
+                sub = await DigestRepo(conn).get(sub_id)
+            if sub is None or sub.paused:
+                return "wait"
+            now = self.clock.now()
+            decision = slot_decision(
+                sub.cadence,
+                sub.at_time,
+                sub.timezone,
+                sub.weekday,
+                sub.last_slot_sent,
+                now,
+                self.settings.digest_grace_hours,
+            )
+            if decision.action == "wait" or decision.slot is None:
+                return "wait"
+            if decision.action == "send":
+                since = sub.last_slot_sent or decision.slot - PERIOD[sub.cadence]
+                if not await self.deliver(sub.chat_id, list(sub.channel_ids) or None, since, now):
+                    return "wait"
+            else:
+                log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
+            async with write(self.engine) as conn:
+                await DigestRepo(conn).set_last_slot(sub.id, decision.slot)
+            return decision.action
+
+    async def send_now(self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime) -> bool:
+        return await self.deliver(chat_id, channel_ids, since, self.clock.now())
+
+    async def deliver(
+        self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime, now: datetime
+    ) -> bool:
+        """Build and send one digest; False when the chat blocked the bot (its digests pause)."""
+        content = await digest_content(self.engine, channel_ids, since, now)
+        try:
+            await send_html(self.bot, chat_id, render_digest(content, self.settings.digest_timezone))
+            if content.chart_png is not None:
+                photo = BufferedInputFile(content.chart_png, "digest.png")
+                await obeying_retry_after(
+                    lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel")
+                )
+        except TelegramForbiddenError:
+            await self._pause_chat(chat_id)
+            return False
+        return True
+
+    async def _pause_chat(self, chat_id: int) -> None:
+        async with write(self.engine) as conn:
+            repo = DigestRepo(conn)
+            changed = await repo.set_paused(chat_id, True)
+            subs = await repo.list(chat_id)
+        self.unschedule([s.id for s in subs])
+        if not changed:
+            return
+        log.warning("chat %s blocked the bot: %d digest(s) paused", chat_id, changed)
+        for admin in self.settings.admin_ids:
+            if admin == chat_id:
+                continue
+            try:
+                await send_html(self.bot, admin, render_collect.digests_paused(chat_id, changed))
+            except TelegramAPIError as exc:
+                log.warning("could not tell admin %s that digests paused: %s", admin, exc.message)
+
+
+async def schedule_digests(
+    scheduler: AsyncIOScheduler, engine: AsyncEngine, bot: Bot, settings: Settings, clock: Clock
+) -> Digests:
+    """The app's digests: every subscription's job rebuilt from the database."""
+    digests = Digests(engine, bot, settings, clock, scheduler)
+    count = await digests.schedule_all()
+    log.info("scheduled %d digest subscription(s)", count)
+    return digests

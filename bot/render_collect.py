@@ -1,0 +1,75 @@
+"""Replies about collection: /add_channel outcomes, /status, and the collector's notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.render import esc, human, when
+from bot.render_channels import channel_name, status_words
+from collector.service import CollectorState, EnqueueOutcome
+from storage.models import Channel
+
+
+def render_added(outcomes: Sequence[EnqueueOutcome]) -> str:
+    lines = []
+    queued = [o for o in outcomes if o.kind == "queued" and o.channel is not None]
+    if queued:
+        names = ", ".join(f"@{esc(o.channel.username)}" for o in queued if o.channel)
+        lines.append(
+            f"Queued: {names}. The first collection starts shortly; I will tell you when it is done."
+        )
+    for o in outcomes:
+        if o.kind == "already" and o.channel is not None:
+            lines.append(f"Already tracked: @{esc(o.channel.username)} — {status_words(o.channel)}")
+        elif o.kind == "refused":
+            lines.append(f"Refused: {esc(o.reason or o.text)}")
+    return "\n".join(lines) or "Nothing to add."
+
+
+def render_status(state: CollectorState, tz: str) -> str:
+    if not state.collecting:
+        lines = ["<b>Collector: idle</b>"]
+    else:
+        name = f"@{esc(state.channel)}" if state.channel else "the next channel"
+        lines = [f"<b>Collector: collecting {name}</b>"]
+        if state.message_index is not None and state.message_total is not None:
+            lines.append(f"message {state.message_index} of {state.message_total}")
+    if state.wait_seconds is not None and state.wait_layer is not None:
+        until = f", until {when(state.wait_until, tz)}" if state.wait_until else ""
+        lines.append(f"pausing {state.wait_seconds:.1f} s ({esc(state.wait_layer)} pause){until}")
+    queue = f"{state.queue_length} channel(s) due"
+    if state.queue_length and state.eta is not None:
+        queue += f", done about {when(state.eta, tz)}"
+    lines.append(queue)
+    lines.append(f"next scheduled run: {when(state.next_run, tz, never='not scheduled')}")
+    lines.append(f"FloodWaits today: {state.flood_waits_today}")
+    return "\n".join(lines)
+
+
+def first_collection_done(channel: Channel, posts_stored: int) -> str:
+    return (
+        f"First collection of {channel_name(channel)} is done: {human(posts_stored)} posts stored.\n"
+        f"Try /stats @{esc(channel.username)} or /chart @{esc(channel.username)}"
+    )
+
+
+def channel_failed(channel: Channel, reason: str) -> str:
+    return f"Could not collect {channel_name(channel)}: {esc(reason)}"
+
+
+def flood_postponed(channel: Channel, seconds: float) -> str:
+    return (
+        f"Telegram asked the collector to wait {seconds:,.0f} s before reading {channel_name(channel)}; "
+        "it was postponed to a later round, and the collector asks Telegram nothing until the wait is over."
+    )
+
+
+def alert(text: str) -> str:
+    return f"⚠️ {esc(text)}"
+
+
+def digests_paused(chat_id: int, count: int) -> str:
+    return (
+        f"Digests to chat {chat_id} are paused ({count}): the bot was blocked there or removed. "
+        "Send /digest daily HH:MM in that chat to start them again."
+    )

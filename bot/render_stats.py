@@ -1,0 +1,120 @@
+"""/stats: one channel's summary beside the previous window, or the overview of every channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from analytics.metrics import TopPost, WindowMetrics
+from analytics.service import ChannelSummary, OverviewRow, PostHistory
+from bot.render import esc, human, pct, signed, when
+
+
+def link(url: str, text: str) -> str:
+    return f'<a href="{escape(url, quote=True)}">{esc(text)}</a>'
+
+
+def heading(title: str | None, username: str) -> str:
+    if title:
+        return f"<b>{esc(title)}</b> (@{esc(username)})"
+    return f"<b>@{esc(username)}</b>"
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _change(m: WindowMetrics) -> str:
+    if m.subscribers_change is None:
+        return "change unknown"
+    return f"{signed(m.subscribers_change)}, {pct(m.subscribers_change_pct, sign=True)}"
+
+
+def _line(
+    label: str, fmt: Callable[[WindowMetrics], str], cur: WindowMetrics, prev: WindowMetrics | None
+) -> str:
+    text = f"{label}: {fmt(cur)}"
+    return f"{text} (before: {fmt(prev)})" if prev is not None else text
+
+
+def _err24(m: WindowMetrics) -> str:
+    return "n/a" if m.err24 is None else f"{pct(m.err24)} on {m.err24_posts} posts"
+
+
+def _tops(title: str, posts: Sequence[TopPost], figure: Callable[[TopPost], str]) -> list[str]:
+    lines = [f"<b>{title}</b>"]
+    lines += [f"{i}. {figure(p)} — {link(p.link, p.excerpt or 'post')}" for i, p in enumerate(posts, 1)]
+    return lines if posts else [*lines, "none yet"]
+
+
+def render_summary(s: ChannelSummary) -> str:
+    head = f"{heading(s.title, s.username)} — {esc(s.window_label)}"
+    if s.current is None:
+        return f"{head}\nNot collected yet: the numbers appear after its first collection."
+    cur, prev = s.current, s.previous
+    lines = [
+        head,
+        f"collected {when(s.last_collected_at, s.tz)}"
+        + ("" if prev is None else "; before = the window before"),
+        "",
+        _line("Subscribers", lambda m: f"{human(m.subscribers)} ({_change(m)})", cur, prev),
+        _line("Posts", lambda m: f"{m.posts} ({_ratio(m.posts_per_day)}/day)", cur, prev),
+        _line(
+            "Views per post",
+            lambda m: f"mean {human(m.views_mean)} · median {human(m.views_median)}",
+            cur,
+            prev,
+        ),
+        _line("ERR", lambda m: pct(m.err), cur, prev),
+        _line("ERR24", _err24, cur, prev),
+        _line("ER", lambda m: pct(m.er), cur, prev),
+        (
+            f"Per post: {_ratio(cur.forwards_per_post)} forwards · {_ratio(cur.reactions_per_post)} reactions"
+            f" · {_ratio(cur.paid_reactions_per_post)} paid · {_ratio(cur.replies_per_post)} replies"
+        ),
+        "",
+        *_tops("Top posts by views", s.top_by_views, lambda p: f"{human(p.views)} views"),
+        *_tops("Top posts by ER", s.top_by_er, lambda p: f"ER {pct(p.er)}"),
+    ]
+    if s.best_hour is not None:
+        best = s.best_hour
+        shown = (
+            best.text
+            if best.hour is None
+            else f"{best.text} {esc(s.tz)} (median {human(best.median_views)} views)"
+        )
+        lines += ["", f"Best posting hour: {shown}"]
+    return "\n".join(lines)
+
+
+def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
+    if not rows:
+        return "No channels tracked yet. Add one with /add_channel @name"
+    lines = [f"<b>All channels</b> — {esc(label)}"]
+    for i, r in enumerate(rows, 1):
+        name = heading(r.title, r.username)
+        if r.last_collected_at is None:
+            lines.append(f"{i}. {name}: not collected yet")
+            continue
+        lines.append(
+            f"{i}. {name}: {human(r.subscribers)} subscribers ({pct(r.subscribers_change_pct, sign=True)}), "
+            f"{human(r.posts)} posts, {human(r.views_per_post)} views/post, ERR {pct(r.err)}, ER {pct(r.er)}"
+        )
+    lines.append("\nOne channel in detail: /stats @name [24h|7d|30d|all]")
+    return "\n".join(lines)
+
+
+def render_post_history(h: PostHistory, tz: str) -> str:
+    lines = [
+        f"<b>@{esc(h.username)}/{h.message_id}</b> — {link(h.link, h.excerpt or 'open the post')}",
+        f"published {when(h.date, tz)}, {h.age_hours:.1f} h ago" + (" — deleted since" if h.deleted else ""),
+    ]
+    if not h.points:
+        return "\n".join([*lines, "No counter snapshots yet: they come with the next collections."])
+    lines.append(f"<b>Counters at {len(h.points)} snapshot(s)</b>")
+    for p in h.points:
+        lines.append(
+            f"at {p.age_hours:.1f} h: {human(p.views)} views · {human(p.forwards)} forwards · "
+            f"{human(p.reactions)} reactions · {human(p.replies)} replies"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""Alerts computed after a collection reach every admin, once per event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.channels import ChannelRepo
+from storage.db import read, write
+from storage.runs import RunRepo, SubscriberRepo
+from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness, until
+
+
+async def collect_again(running: Harness) -> None:
+    """An hour later the scheduler's `collect` job drains the queue again."""
+    running.clock.advance(3600)
+    runs = len(await recent_runs(running))
+    await running.collector.drain()
+    assert len(await recent_runs(running)) == runs + 1
+
+
+async def recent_runs(running: Harness) -> list[object]:
+    async with read(running.engine) as conn:
+        return list(await RunRepo(conn).recent(limit=100))
+
+
+async def test_a_subscriber_jump_alerts_every_admin_once(running: Harness) -> None:
+    running.server.open_chat(OTHER_ADMIN, "Grace")
+    await running.ask_one("/add_channel @pulse_news")
+    (done,) = await running.server.next_messages(ADMIN)
+    assert done.text.startswith("First collection")
+    await until(lambda: not running.collector.state().collecting)
+    async with write(running.engine) as conn:
+        channel = await ChannelRepo(conn).get_by_username("pulse_news")
+        assert channel is not None
+        # A day ago the channel had far fewer subscribers than the collector sees now.
+        day_ago = running.clock.now() - timedelta(hours=25)
+        run_id = await RunRepo(conn).start(channel.id, day_ago)
+        await SubscriberRepo(conn).add(channel.id, run_id, day_ago, 1000)
+
+    await collect_again(running)
+    for admin in (ADMIN, OTHER_ADMIN):
+        (alert,) = await running.server.next_messages(admin)
+        assert alert.text.startswith("⚠️ Pulse News: subscribers 1,000 →") and "in 24 h" in alert.text
+
+    await collect_again(running)
+    assert await running.server.drain(ADMIN, quiet=0.2) == []
+    assert await running.server.drain(OTHER_ADMIN, quiet=0.2) == []
+
+
+async def test_a_failed_channel_is_told_to_its_adder_once_and_to_other_admins_as_an_alert(
+    running: Harness,
+) -> None:
+    running.server.open_chat(OTHER_ADMIN, "Grace")
+    await running.ask_one("/add_channel @pulse_private")
+    (failed,) = await running.server.next_messages(ADMIN)
+    assert failed.text.startswith("Could not collect @pulse_private:")
+    (alert,) = await running.server.next_messages(OTHER_ADMIN)
+    assert alert.text.startswith("⚠️ Pulse Insiders became private: @pulse_private is private")
+    assert await running.server.drain(ADMIN, quiet=0.2) == []

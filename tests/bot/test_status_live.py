@@ -1,0 +1,48 @@
+"""/status answers at once while a collection sits in its (real, scaled-down) pauses."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+import pytest
+
+from collector.clock import ScaledClock
+from tests.bot.conftest import ADMIN, Harness, until
+
+FACTOR = 0.02  # every pacing second takes 20 ms: a 50-message channel pauses about 1.4 s
+
+
+@pytest.fixture
+def clock(now: datetime) -> ScaledClock:  # type: ignore[override]
+    return ScaledClock(FACTOR, start=now)
+
+
+async def test_status_answers_during_a_paced_collection_before_it_finishes(running: Harness) -> None:
+    reply = await running.ask_one("/add_channel @pulse_news @pulse_tech")
+    assert "Queued: @pulse_news, @pulse_tech" in reply.text
+
+    started = time.perf_counter()
+    status = await running.ask_one("/status")
+    answered = time.perf_counter() - started
+    assert running.collector.state().collecting, "the collection should still be running"
+    assert status.text.startswith("Collector: collecting")
+    assert "channel(s) due" in status.text and "FloodWaits today: 0" in status.text
+    assert answered < 1.0  # not after the pauses: the event loop stays free while the collector waits
+
+    # In the middle of a run it names the channel, message k of n, and the pause it sits in: the
+    # extended pause after message 20 (13.5 s of pacing, 270 ms here) outlasts the reply.
+    await until(lambda: running.collector.state().wait_layer == "extended")
+    status = await running.ask_one("/status")
+    assert running.collector.state().collecting
+    expected = (
+        r"Collector: collecting @pulse_(news|tech)\nmessage 20 of 50\npausing 13\.\d s \(extended pause\)"
+    )
+    assert re.search(expected, status.text), status.text
+
+    news = await running.server.next_messages(ADMIN, 2, within=20)
+    assert sorted(m.text.split(" is done")[0] for m in news) == [
+        "First collection of Pulse News (@pulse_news)",
+        "First collection of Pulse Tech Digest (@pulse_tech)",
+    ]
