@@ -7,6 +7,7 @@ as a transcript, with the collector's pacing ("Rate limiting") between the lines
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
 import sys
@@ -109,7 +110,9 @@ async def _play(app: App, server: Any, view: Transcript, script: tuple[tuple[str
     finally:
         await asyncio.sleep(0.2)
         watcher.cancel()
-        view.flush(server, chat)
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher  # so the last flush below is the only one running
+        await view.flush(server, chat)
 
 
 async def _until(condition: Any, within: float) -> None:

@@ -88,10 +88,10 @@ class Transcript:
         self.line("")
         self.line(f"{self._stamp()} admin ▸ {command}")
 
-    def bot(self, sent: Any) -> None:
+    def bot(self, sent: Any, path: Path | None = None) -> None:
+        """One bot message; `path` is where its photo or document was saved."""
         body = sent.text or ""
-        if sent.data is not None:
-            path = self._save(sent)
+        if sent.data is not None and path is not None:
             label = "chart" if sent.kind == "photo" else "file"
             body = f"[{label} saved: {path} ({len(sent.data) / 1024:.0f} KiB)]" + (f" {body}" if body else "")
         lines = body.splitlines() or [""]
@@ -104,24 +104,26 @@ class Transcript:
         if len(lines) > MAX_LINES:
             self.line(f"{INDENT}  … ({len(lines) - MAX_LINES} more lines in the chat)")
 
-    def _save(self, sent: Any) -> Path:
+    async def _save(self, sent: Any) -> Path:
         name = sent.filename or f"{sent.kind}-{sent.message_id}"
         path = self.files / f"{sent.message_id:03d}-{name}"
-        path.write_bytes(sent.data)
-        self.saved.append(path)
+        await asyncio.to_thread(path.write_bytes, sent.data)  # off the loop the bot runs on
+        if path not in self.saved:
+            self.saved.append(path)
         return path
 
     async def follow(self, server: Any, chat: int) -> None:
         """Print what the bot sends to `chat` as it arrives (notifications included)."""
         while True:
-            self.flush(server, chat)
+            await self.flush(server, chat)
             await asyncio.sleep(0.1)
 
-    def flush(self, server: Any, chat: int) -> None:
+    async def flush(self, server: Any, chat: int) -> None:
         messages = server.messages(chat)
-        for sent in messages[self._shown:]:
-            self.bot(sent)
-        self._shown = len(messages)
+        while self._shown < len(messages):
+            sent = messages[self._shown]
+            self.bot(sent, await self._save(sent) if sent.data is not None else None)
+            self._shown += 1
 
     def finish(self, seconds: float) -> None:
         self.pacing_handler.flush()
