@@ -22,11 +22,11 @@ from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
 from bot.digests import JOB_PREFIX, schedule_digests
 from bot.notifier import BotNotifier
-from collector.job import schedule_collection
+from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
 from storage.channels import ChannelRepo
-from storage.db import read
+from storage.db import read, retry_locked
 from storage.migrate import SchemaTooNewError, open_database
 
 log = logging.getLogger("app")
@@ -88,6 +88,7 @@ async def start_app(wiring: Wiring) -> App:
                               notifier, settings.collect_interval_minutes)
         scheduler = AsyncIOScheduler(timezone=UTC)
         schedule_collection(scheduler, collector, settings.collect_interval_minutes)
+        retry_collection_when_locked(scheduler, collector.drain)
         digests = await schedule_digests(scheduler, engine, bot, settings, wiring.clock)
         dispatcher = create_dispatcher(engine=engine, settings=settings, clock=wiring.clock,
                                        collector=collector, digests=digests, scheduler=scheduler)
@@ -120,6 +121,13 @@ async def summary(app: App) -> list[str]:
         crossed = "; ".join(settings.crossed_speed_rails()) or "no limit crossed yet"
         lines.append(f"WARNING: MTPROTO_UNSAFE_OVERRIDE is on, the report's safety rails are off ({crossed})")
     return lines
+
+
+def retry_collection_when_locked(scheduler: AsyncIOScheduler, drain: Callable[[], Awaitable[None]]) -> None:
+    """A drain that meets "database is locked" past SQLite's busy timeout (a backup or an sqlite3
+    shell holding the write lock) starts again shortly instead of failing until the next interval;
+    posts are upserted, so repeating part of a run stores nothing twice."""
+    scheduler.modify_job(JOB_ID, func=retry_locked, args=(drain,))
 
 
 def _drop_shutdown_cancel(record: logging.LogRecord) -> bool:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
 
-from app.run import App, StartupError, run_until_stopped, start_app, summary
+from app.run import App, StartupError, retry_collection_when_locked, run_until_stopped, start_app, summary
 from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
+from collector.job import JOB_ID
 from sandbox.botapi import BotAPIServer
 from settings import Settings, load_settings
 from storage.db import read
@@ -126,3 +130,21 @@ async def test_a_database_that_cannot_be_opened_is_one_line(settings: Settings, 
     text = str(caught.value)
     assert text.startswith(f"cannot open the database sqlite+aiosqlite:///{tmp_path}/blocker/x.db: ")
     assert "\n" not in text
+
+
+async def test_a_collection_that_meets_a_locked_database_is_retried_not_failed() -> None:
+    calls: list[str] = []
+
+    async def drain() -> None:
+        calls.append("drain")
+        if len(calls) == 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(drain, "interval", minutes=60, id=JOB_ID, next_run_time=datetime.now(UTC))
+    retry_collection_when_locked(scheduler, drain)
+    scheduler.start()
+    try:
+        await _until(lambda: len(calls) == 2, 5)
+    finally:
+        scheduler.shutdown(wait=False)
