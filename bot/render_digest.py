@@ -65,7 +65,8 @@ def _digest_channel(c: DigestChannel) -> list[str]:
     else:
         views = f"{human(c.views)} views ({human(c.views_per_post)}/post)"
         head = f"{name}: {c.posts} posts, {views}, ERR {pct(c.err)}"
-    lines = [f"{head}; {human(c.subscribers)} subscribers ({signed(c.subscribers_change)})"]
+    change = "" if c.subscribers_change is None else f" ({signed(c.subscribers_change)})"
+    lines = [f"{head}; {human(c.subscribers)} subscribers{change}"]
     if c.top_post is not None:
         p = c.top_post
         lines.append(f"   top: {link(p.link, p.excerpt or 'post')} ({human(p.views)} views)")

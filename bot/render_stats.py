@@ -24,17 +24,24 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def _change(m: WindowMetrics) -> str:
+def _subscribers(m: WindowMetrics) -> str:
     if m.subscribers_change is None:
-        return "change unknown"
-    return f"{signed(m.subscribers_change)}, {pct(m.subscribers_change_pct, sign=True)}"
+        return human(m.subscribers)
+    return (
+        f"{human(m.subscribers)} ({signed(m.subscribers_change)}, {pct(m.subscribers_change_pct, sign=True)})"
+    )
 
 
 def _line(
-    label: str, fmt: Callable[[WindowMetrics], str], cur: WindowMetrics, prev: WindowMetrics | None
+    label: str,
+    fmt: Callable[[WindowMetrics], str],
+    cur: WindowMetrics,
+    prev: WindowMetrics | None,
+    known: Callable[[WindowMetrics], bool] = lambda m: m.posts > 0,
 ) -> str:
+    """`label: this window (before: the previous window)`, leaving out a previous window with no data."""
     text = f"{label}: {fmt(cur)}"
-    return f"{text} (before: {fmt(prev)})" if prev is not None else text
+    return f"{text} (before: {fmt(prev)})" if prev is not None and known(prev) else text
 
 
 def _err24(m: WindowMetrics) -> str:
@@ -57,8 +64,10 @@ def render_summary(s: ChannelSummary) -> str:
         f"collected {when(s.last_collected_at, s.tz)}"
         + ("" if prev is None else "; before = the window before"),
         "",
-        _line("Subscribers", lambda m: f"{human(m.subscribers)} ({_change(m)})", cur, prev),
-        _line("Posts", lambda m: f"{m.posts} ({_ratio(m.posts_per_day)}/day)", cur, prev),
+        _line("Subscribers", _subscribers, cur, prev, known=lambda m: m.subscribers is not None),
+        _line(
+            "Posts", lambda m: f"{m.posts}, {_ratio(m.posts_per_day)} a day", cur, prev, known=lambda m: True
+        ),
         _line(
             "Views per post",
             lambda m: f"mean {human(m.views_mean)} · median {human(m.views_median)}",
@@ -87,6 +96,10 @@ def render_summary(s: ChannelSummary) -> str:
     return "\n".join(lines)
 
 
+def _overview_change(r: OverviewRow) -> str:
+    return "" if r.subscribers_change_pct is None else f" ({pct(r.subscribers_change_pct, sign=True)})"
+
+
 def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
     if not rows:
         return "No channels tracked yet. Add one with /add_channel @name"
@@ -97,7 +110,7 @@ def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
             lines.append(f"{i}. {name}: not collected yet")
             continue
         lines.append(
-            f"{i}. {name}: {human(r.subscribers)} subscribers ({pct(r.subscribers_change_pct, sign=True)}), "
+            f"{i}. {name}: {human(r.subscribers)} subscribers{_overview_change(r)}, "
             f"{human(r.posts)} posts, {human(r.views_per_post)} views/post, ERR {pct(r.err)}, ER {pct(r.er)}"
         )
     lines.append("\nOne channel in detail: /stats @name [24h|7d|30d|all]")

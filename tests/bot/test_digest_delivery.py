@@ -114,3 +114,12 @@ async def test_resubscribing_replaces_rather_than_duplicates(running: Harness) -
     await subscribed(running, "/digest daily 09:00")
     async with write(running.engine) as conn:
         assert len(await DigestRepo(conn).list(ADMIN)) == 1
+
+
+async def test_subscribing_and_stopping_in_chat_add_and_remove_the_job(running: Harness) -> None:
+    running.digests.scheduler = AsyncIOScheduler()  # as in the running app
+    sub_id = await subscribed(running, "/digest weekly mon 08:15")
+    job = running.digests.scheduler.get_job(job_id(sub_id))
+    assert job is not None and "minute='15'" in str(job.trigger) and "day_of_week='0'" in str(job.trigger)
+    assert "Stopped 1 digest(s)" in (await running.ask_one("/digest off")).text
+    assert running.digests.scheduler.get_job(job_id(sub_id)) is None
