@@ -96,15 +96,16 @@ async def sandbox_wiring(settings: Settings, knobs: Knobs) -> tuple[Wiring, obje
         source.inject_flood_wait(kind, seconds, times)
     for kind, times in knobs.disconnects:
         source.inject_disconnect(kind, times)
+    admins = settings.admin_ids or [SANDBOX_ADMIN]
     server = None
     url = knobs.bot_api_url
     if url is None:
         server = await BotAPIServer().start()
-        server.open_chat(SANDBOX_ADMIN, "Admin")  # as if the admin had pressed Start
+        for admin in admins:
+            server.open_chat(admin, "Admin")  # as if each admin had pressed Start
         url = server.base_url
     effective = settings.model_copy(update={
-        "bot_token": SecretStr(DEFAULT_TOKEN), "bot_api_url": url,
-        "admin_ids": settings.admin_ids or [SANDBOX_ADMIN],
+        "bot_token": SecretStr(DEFAULT_TOKEN), "bot_api_url": url, "admin_ids": admins,
     })
 
     async def reconnect() -> None:
