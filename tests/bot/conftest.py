@@ -73,7 +73,12 @@ class Harness:
         return (await self.ask(text, user, 1, **kw))[0]
 
     async def ask_all(self, text: str, user: int = ADMIN, **kw: Any) -> list[SentMessage]:
-        """Send `text` and collect everything the bot sends until it has been quiet a moment."""
+        """Send `text`, wait for the first reply, then collect the rest until the bot is quiet."""
+        first = await self.ask(text, user, 1, **kw)
+        return first + await self.server.drain(kw.get("chat_id", user))
+
+    async def ask_silence(self, text: str, user: int = ADMIN, **kw: Any) -> list[SentMessage]:
+        """Send `text` and return whatever the bot says once it has handled it (expected: nothing)."""
         await self.server.send_message(user, text, **kw)
         await self.server.wait_delivered()
         return await self.server.drain(kw.get("chat_id", user))

@@ -31,14 +31,14 @@ async def test_a_strangers_button_press_is_refused(running: Harness) -> None:
 async def test_groups_are_ignored_unless_an_admin_speaks(running: Harness) -> None:
     group = -100500
     running.server.open_chat(STRANGER, chat_id=group, chat_type="supergroup", title="Public group")
-    assert await running.ask_all("/channels", user=STRANGER, chat_id=group, chat_type="supergroup") == []
+    assert await running.ask_silence("/channels", user=STRANGER, chat_id=group, chat_type="supergroup") == []
     reply = await running.ask_one("/channels", user=ADMIN, chat_id=group, chat_type="supergroup")
     assert "No channels tracked yet" in reply.text
 
 
 async def test_commands_addressed_to_another_bot_in_a_group_are_not_ours(running: Harness) -> None:
     group = -100501
-    replies = await running.ask_all("/channels@someone_elses_bot", chat_id=group, chat_type="group")
+    replies = await running.ask_silence("/channels@someone_elses_bot", chat_id=group, chat_type="group")
     assert replies == []
     mention = f"/channels@{running.server.bot_username}"
     reply = await running.ask_one(mention, chat_id=group, chat_type="group")
