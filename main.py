@@ -9,20 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from app.commands import backup_command, status_command
+from app.lock import SessionLock, SessionLockError
 from app.logs import configure_logging, settings_secrets
 from settings import Settings, SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-
-def not_landed(issue: str) -> Handler:
-    """A subcommand whose capability has not landed yet says so instead of pretending to work."""
-
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        print(f"`{args.command}` is not available yet: it arrives with {issue}.", file=sys.stderr)
-        return 2
-
-    return handler
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -46,12 +37,32 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
+def holding_session(handler: Handler) -> Handler:
+    """`login` and `collect` take the session lock `run` holds: one Telethon client per session."""
+
+    def locked(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            lock = SessionLock(settings.telegram_session)
+            lock.acquire()
+        except SessionLockError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        try:
+            return handler(args, settings)
+        finally:
+            lock.release()
+
+    return locked
+
+
+@holding_session
 def cmd_login(args: argparse.Namespace, settings: Settings) -> int:
     from collector.login import login
 
     return asyncio.run(login(settings))
 
 
+@holding_session
 def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
     from collector.cli import run_collect
 
@@ -59,6 +70,18 @@ def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(run_collect(settings, args.channels, args.once, sandbox=args.sandbox))
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from app.launch import run_command
+
+    return run_command(settings, sandbox=args.sandbox)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app.demo import demo_command
+
+    return demo_command(settings, args.out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="run the bot, the scheduler and the collector in one process")
-    p.set_defaults(handler=not_landed("the running-app issue"))
+    p.add_argument("--sandbox", action="store_true",
+                   help="offline: the sandbox Telegram and a local Bot API server (development, drills)")
+    p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("login", help="sign the collector's Telegram account in (interactive, once)")
     p.set_defaults(handler=cmd_login)
@@ -103,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
-    p.set_defaults(handler=not_landed("the running-app issue"))
+    p.add_argument("--out", default="demo-output", help="folder for the charts and the CSV export")
+    p.set_defaults(handler=cmd_demo)
     return parser
 
 

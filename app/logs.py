@@ -123,6 +123,8 @@ def configure_logging(
     root.setLevel(level)
     # Alembic announces its migration context on every open; that is noise unless debugging.
     logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    # APScheduler logs every job start and finish; the collector logs what its runs did instead.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     logging.captureWarnings(True)
     return handler
 

@@ -123,24 +123,33 @@ class Collector:
                 if self.pacer.blocked_for() > 0:
                     log.warning("Rate limiting: flood_wait block, %.0f s left; skipping this round",
                                 self.pacer.blocked_for())
-                    return
+                    break
                 async with read(self.engine) as conn:
                     channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried))
                     self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
                 if channel is None:
                     if self._woken:
                         continue
-                    return
+                    break
                 tried.add(channel.id)
                 await self._collect_one(channel)
         finally:
             if current is not None:
                 self._tasks.discard(current)
-            self._draining = False
             self._stop.clear()
             self._channel = None
             self._progress = None
-            await self._refresh_queue()
+            try:
+                await self._refresh_queue()
+            finally:
+                self._draining = False
+        if self._woken:
+            # Woken while this drain was finishing: the scheduler would skip that wake as an
+            # overlapping run of this very job, and the channel would wait a whole interval.
+            self._woken = False
+            task = asyncio.get_running_loop().create_task(self.drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _collect_one(self, channel: Channel) -> None:
         self._channel, self._progress = channel.username, None

@@ -1,0 +1,150 @@
+"""`python main.py demo`: the whole pipeline offline, as `run --sandbox` wires it, with a scripted admin.
+
+The admin speaks through the sandbox Bot API server's control side; the terminal shows the chat
+as a transcript, with the collector's pacing ("Rate limiting") between the lines as it happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from app.demo_view import Transcript
+from app.run import App, run_until_stopped
+from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
+from settings import Settings
+
+SCALE = 0.1  # 10x faster than real time: about 30 s for three channels' first runs
+REPLY_WITHIN = 30.0  # seconds a command may take to answer before the demo gives up
+QUIET = 0.6  # seconds of silence after which a command's answer is complete
+
+# (command, wait for the collector to be idle first)
+SCRIPT: tuple[tuple[str, str], ...] = (
+    ("/start", "now"),
+    ("/add_channel @pulse_news @pulse_tech @pulse_markets @pulse_private", "now"),
+    ("/status", "mid"),  # while the collector is between the layered pauses
+    ("/channels", "idle"),
+    ("/stats", "now"),
+    ("/stats @pulse_news", "now"),
+    ("/chart @pulse_news", "now"),
+    ("/export @pulse_news", "now"),
+    ("/digest now", "now"),
+)
+
+
+def demo_settings(settings: Settings, data: Path) -> Settings:
+    """A throwaway database and session folder, and the report's pacing exactly (no override)."""
+    fields = Settings.model_fields.items()
+    pacing = {name: field.default for name, field in fields if name.startswith("mtproto_")}
+    return settings.model_copy(update={
+        **pacing, "database_url": f"sqlite+aiosqlite:///{data / 'pulse.db'}",
+        "telegram_session": data / "pulse.session", "admin_ids": [SANDBOX_ADMIN], "bot_api_url": None,
+    })
+
+
+def demo_command(settings: Settings, out: str) -> int:
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="channelpulse-demo-"))
+    try:
+        return asyncio.run(run_demo(demo_settings(settings, data), out_dir))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+async def run_demo(
+    settings: Settings, out_dir: Path, script: tuple[tuple[str, str], ...] = SCRIPT,
+    scale: float = SCALE, out: TextIO | None = None,
+) -> int:
+    view = Transcript(out or sys.stdout, out_dir, scale)
+    wiring, server = await sandbox_wiring(settings, Knobs(scale=scale))
+    assert server is not None  # the demo always runs its own Bot API server
+    view.banner()
+    stop = asyncio.Event()
+    result: dict[str, Any] = {}
+    quiet_logs = _quiet_logging(view)
+
+    async def started(app: App) -> None:
+        task = asyncio.create_task(_play(app, server, view, script))
+        task.add_done_callback(lambda t: (result.update(task=t), stop.set()))
+
+    began = time.monotonic()
+    try:
+        code = await run_until_stopped(wiring, stop, view.note, started)
+    finally:
+        await wiring.close()
+        quiet_logs()
+    task = result.get("task")
+    if code != 0 or task is None:
+        return code or 1
+    if task.exception() is not None:
+        view.note(f"demo stopped: {task.exception()}")
+        return 1
+    view.finish(time.monotonic() - began)
+    return 0
+
+
+async def _play(app: App, server: Any, view: Transcript, script: tuple[tuple[str, str], ...]) -> None:
+    chat = SANDBOX_ADMIN
+    watcher = asyncio.create_task(view.follow(server, chat))
+    try:
+        for command, when in script:
+            if when == "mid":
+                await _until(lambda: app.collector.state().message_index not in (None, 1), 120)
+            elif when == "idle":
+                await _until(lambda: not app.collector.state().collecting, 600)
+            view.admin(command)
+            answered = len(server.messages(chat)) + 1
+            await server.send_message(chat, command, first_name="Admin", username="demo_admin")
+            await _until(lambda n=answered: len(server.messages(chat)) >= n, REPLY_WITHIN)
+            await _quiet(server, chat)
+    finally:
+        await asyncio.sleep(0.2)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher  # so the last flush below is the only one running
+        await view.flush(server, chat)
+
+
+async def _until(condition: Any, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing happened within {within:g} s")
+        await asyncio.sleep(0.05)
+
+
+async def _quiet(server: Any, chat: int) -> None:
+    seen = -1
+    while seen != len(server.messages(chat)):
+        seen = len(server.messages(chat))
+        await asyncio.sleep(QUIET)
+
+
+def _quiet_logging(view: Transcript) -> Any:
+    """Only warnings reach the terminal as log lines; pacing lines join the transcript instead."""
+    root = logging.getLogger()
+    levels = [(h, h.level) for h in root.handlers]
+    for handler, _ in levels:
+        handler.setLevel(logging.WARNING)
+    pacing = logging.getLogger("collector.pacing")
+    old_level = pacing.level
+    pacing.setLevel(logging.INFO)
+    pacing.addHandler(view.pacing_handler)
+
+    def restore() -> None:
+        pacing.removeHandler(view.pacing_handler)
+        pacing.setLevel(old_level)
+        for handler, level in levels:
+            handler.setLevel(level)
+
+    return restore

@@ -1,0 +1,89 @@
+"""`run` and `run --sandbox` as main.py calls them: the session lock, the loop, the signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from app.lock import SessionLock, SessionLockError
+from settings import Settings
+
+if TYPE_CHECKING:
+    from app.run import App
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run_command(settings: Settings, sandbox: bool = False) -> int:
+    """Hold the session lock for the process's life and run until SIGINT/SIGTERM; the exit code."""
+    try:
+        lock = SessionLock(settings.telegram_session)
+        lock.acquire()
+    except SessionLockError as exc:
+        say(str(exc))
+        return 2
+    try:
+        return asyncio.run(_run(settings, sandbox))
+    finally:
+        lock.release()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set `stop`; the app then stops in order instead of dying mid-write."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _run(settings: Settings, sandbox: bool) -> int:
+    # Imported after the lock: aiogram takes seconds to import, and a refused start should be instant.
+    from app.run import run_until_stopped
+    from app.wiring import StartupError
+
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    started: Callable[[App], Awaitable[None]] | None = None
+    try:
+        if sandbox:
+            # The only place `run` reaches the sandbox; production never imports it.
+            from app.sandbox_wiring import BANNER, KnobError, Knobs, sandbox_wiring
+
+            say(BANNER)
+            try:
+                knobs = Knobs.from_env(os.environ)
+            except KnobError as exc:
+                say(str(exc))
+                return 2
+            wiring, _server = await sandbox_wiring(settings, knobs)
+            say(f"SANDBOX: pacing runs {1 / knobs.scale:g}x faster than real time "
+                "(the policy still counts its full seconds)")
+            started = _queue(list(knobs.channels))
+        else:
+            from app.wiring import production_wiring
+
+            wiring = await production_wiring(settings)
+    except StartupError as exc:
+        say(str(exc))
+        return 2
+    try:
+        return await run_until_stopped(wiring, stop, say, started)
+    finally:
+        await wiring.close()
+
+
+def _queue(names: list[str]) -> Callable[[App], Awaitable[None]] | None:
+    if not names:
+        return None
+
+    async def started(app: App) -> None:
+        for outcome in await app.collector.enqueue(names, added_by=None):
+            say(f"SANDBOX: @{outcome.text.lstrip('@')}: {outcome.kind}"
+                + (f" ({outcome.reason})" if outcome.reason else ""))
+
+    return started

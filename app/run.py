@@ -1,0 +1,172 @@
+"""`python main.py run`: the bot, the scheduler and the paced collector in one process and one loop.
+
+The composition is the same for production, `run --sandbox` and the demo; only the `Wiring` (the
+Telegram side, the clock, the Bot API address and token) differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+
+from aiogram import Bot, Dispatcher
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.resilience import Reconnecting
+from app.wiring import StartupError, Wiring
+from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
+from bot.digests import JOB_PREFIX, schedule_digests
+from bot.notifier import BotNotifier
+from collector.job import JOB_ID, schedule_collection
+from collector.pacing import PacingConfig
+from collector.service import Collector
+from storage.channels import ChannelRepo
+from storage.db import read, retry_locked
+from storage.migrate import SchemaTooNewError, open_database
+
+log = logging.getLogger("app")
+
+
+@dataclass
+class App:
+    """Every long-lived object of a running ChannelPulse, in the order they are stopped."""
+
+    wiring: Wiring
+    engine: AsyncEngine
+    bot: Bot
+    username: str
+    scheduler: AsyncIOScheduler
+    collector: Collector
+    dispatcher: Dispatcher
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Poll for updates until `stop` is set (or polling ends by itself)."""
+        polling = asyncio.create_task(self.dispatcher.start_polling(
+            self.bot, handle_signals=False, close_bot_session=False,
+        ))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not polling.done():
+            try:
+                await self.dispatcher.stop_polling()
+            except RuntimeError:  # the stop came before polling had begun
+                polling.cancel()
+                await asyncio.wait({polling})
+                return
+        await polling  # surfaces an error polling died of
+
+    async def close(self) -> None:
+        """Stop what start_app started: drain, scheduler, bot session, engine (the Wiring's owner
+        closes the Telegram side, which may outlive a failed start)."""
+        self.scheduler.pause()  # no new job starts while the rest stops
+        # Cancelling the drain is handled in the collector: the post in hand is committed or rolled
+        # back whole, and the run is recorded as cancelled.
+        await self.collector.aclose()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+async def start_app(wiring: Wiring) -> App:
+    """Run the start-up checks, then build and start everything but polling; StartupError on failure."""
+    settings = wiring.settings
+    engine = await _open(settings.database_url)
+    bot = create_bot(settings)
+    try:
+        username = await check_token(bot)
+        source = Reconnecting(wiring.source, wiring.reconnect, wiring.clock,
+                              min_delay=settings.mtproto_request_gap)
+        notifier = BotNotifier(bot, engine, settings, wiring.clock)
+        collector = Collector(engine, source, PacingConfig.from_settings(settings), wiring.clock,
+                              notifier, settings.collect_interval_minutes)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        schedule_collection(scheduler, collector, settings.collect_interval_minutes)
+        retry_collection_when_locked(scheduler, collector.drain)
+        digests = await schedule_digests(scheduler, engine, bot, settings, wiring.clock)
+        dispatcher = create_dispatcher(engine=engine, settings=settings, clock=wiring.clock,
+                                       collector=collector, digests=digests, scheduler=scheduler)
+    except BaseException as exc:
+        await bot.session.close()
+        await engine.dispose()
+        if isinstance(exc, BotStartupError):
+            raise StartupError(str(exc)) from None
+        raise
+    logging.getLogger("apscheduler.executors.default").addFilter(_drop_shutdown_cancel)
+    scheduler.start()
+    return App(wiring, engine, bot, username, scheduler, collector, dispatcher)
+
+
+async def summary(app: App) -> list[str]:
+    """The start-up lines: what runs, how fast it may collect, and any unsafe override."""
+    settings = app.wiring.settings
+    async with read(app.engine) as conn:
+        channels = [c for c in await ChannelRepo(conn).list_all() if c.status != "paused"]
+    digests = sum(1 for job in app.scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))
+    p = PacingConfig.from_settings(settings)
+    lines = [
+        f"ChannelPulse running as @{app.username}: {len(channels)} channel(s) tracked, collecting now "
+        f"and every {settings.collect_interval_minutes} min, {digests} digest(s) scheduled; "
+        f"pacing {p.message_delay:g} s per message, +{p.batch_pause:g} s every {p.batch_every}, "
+        f"+{p.extended_pause:g} s every {p.extended_every}, {p.channel_delay:g} s between channels, "
+        f"{p.request_gap:g} s between requests, {p.history_limit} posts per channel run"
+    ]
+    if settings.mtproto_unsafe_override:
+        crossed = "; ".join(settings.crossed_speed_rails()) or "no limit crossed yet"
+        lines.append(f"WARNING: MTPROTO_UNSAFE_OVERRIDE is on, the report's safety rails are off ({crossed})")
+    return lines
+
+
+def retry_collection_when_locked(scheduler: AsyncIOScheduler, drain: Callable[[], Awaitable[None]]) -> None:
+    """A drain that meets "database is locked" past SQLite's busy timeout (a backup or an sqlite3
+    shell holding the write lock) starts again shortly instead of failing until the next interval;
+    posts are upserted, so repeating part of a run stores nothing twice."""
+    scheduler.modify_job(JOB_ID, func=retry_locked, args=(drain,))
+
+
+def _drop_shutdown_cancel(record: logging.LogRecord) -> bool:
+    """A drain cancelled by a stop is expected and recorded in its run; not an error with a traceback."""
+    return not (record.exc_info and record.exc_info[0] is asyncio.CancelledError)
+
+
+async def _open(url: str) -> AsyncEngine:
+    try:
+        return await open_database(url)
+    except SchemaTooNewError as exc:
+        raise StartupError(str(exc)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StartupError(
+            f"cannot open the database {url}: {text}; make its folder writable by this user"
+        ) from None
+
+
+async def run_until_stopped(
+    wiring: Wiring, stop: asyncio.Event, say: Callable[[str], None],
+    started: Callable[[App], Awaitable[None]] | None = None,
+) -> int:
+    """Start, print the summary, serve until `stop`, close; 0 on a clean stop, 2 on a failed check.
+
+    `started` runs once everything is up (the sandbox queues its channels there, the demo its script).
+    """
+    try:
+        app = await start_app(wiring)
+    except StartupError as exc:
+        say(str(exc))
+        return 2
+    try:
+        for line in await summary(app):
+            say(line)
+        if started is not None:
+            await started(app)
+        await app.serve(stop)
+    finally:
+        await app.close()
+    log.info("stopped cleanly")
+    return 0

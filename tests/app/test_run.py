@@ -1,0 +1,150 @@
+"""The running app in-process: the production composition over the sandbox, as `run --sandbox` builds it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
+
+from app.run import App, StartupError, retry_collection_when_locked, run_until_stopped, start_app, summary
+from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
+from collector.job import JOB_ID
+from sandbox.botapi import BotAPIServer
+from settings import Settings, load_settings
+from storage.db import read
+from storage.posts import PostRepo
+
+FAST = 0.002  # 500x: a channel's 80 s of pacing in a sixth of a second
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return load_settings(env_file=None, database_url=db_url, telegram_session=tmp_path / "pulse.session")
+
+
+async def _until(condition: object, within: float = 15.0) -> None:
+    async with asyncio.timeout(within):
+        while not condition():  # type: ignore[operator]  # noqa: ASYNC110 - set by the app's tasks
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def running(settings: Settings) -> AsyncIterator[tuple[App, BotAPIServer]]:
+    wiring, server = await sandbox_wiring(settings, Knobs(scale=FAST))
+    assert isinstance(server, BotAPIServer)
+    app = await start_app(wiring)
+    serving = asyncio.create_task(app.serve(stop := asyncio.Event()))
+    try:
+        yield app, server
+    finally:
+        stop.set()
+        await serving
+        await app.close()
+        await wiring.close()
+
+
+async def test_an_admin_adds_a_channel_and_hears_when_its_first_collection_is_done(running) -> None:
+    app, server = running
+    await server.send_message(SANDBOX_ADMIN, "/add_channel @pulse_tech")
+    [queued, done] = await server.next_messages(SANDBOX_ADMIN, 2, within=20)
+    assert "Queued" in queued.text and "@pulse_tech" in queued.text
+    assert "First collection of Pulse Tech Digest (@pulse_tech) is done: 50 posts stored" in done.text
+    async with read(app.engine) as conn:
+        assert sum((await PostRepo(conn).count_by_channel()).values()) == 50
+
+
+async def test_the_summary_says_what_runs_and_how_fast_it_may_collect(running) -> None:
+    app, _ = running
+    [line] = await summary(app)
+    assert line.startswith("ChannelPulse running as @pulse_test_bot: 0 channel(s) tracked, collecting now "
+                           "and every 60 min, 0 digest(s) scheduled; pacing 0.5 s per message, "
+                           "+3 s every 5, +10 s every 20, 8 s between channels")
+
+
+async def test_an_unsafe_override_adds_a_warning_line(running) -> None:
+    app, _ = running
+    unsafe = app.wiring.settings.model_copy(update={"mtproto_unsafe_override": True,
+                                                    "mtproto_message_delay": 0.1})
+    app.wiring = app.wiring.__class__(unsafe, app.wiring.source, app.wiring.clock,
+                                      app.wiring.reconnect, app.wiring.close, True)
+    lines = await summary(app)
+    assert lines[1] == ("WARNING: MTPROTO_UNSAFE_OVERRIDE is on, the report's safety rails are off "
+                        "(MTPROTO_MESSAGE_DELAY=0.1 is below the safe minimum 0.5)")
+
+
+async def test_sigterm_in_the_middle_of_a_pause_stops_within_a_second(settings: Settings) -> None:
+    # Real-time pacing: the first channel is in its 0.5 s..10 s pauses when the stop comes.
+    wiring, _ = await sandbox_wiring(settings, Knobs(scale=1.0))
+    stop = asyncio.Event()
+    lines: list[str] = []
+
+    async def started(app: App) -> None:
+        await app.collector.enqueue(["@pulse_news"], added_by=None)
+
+        async def stop_in_a_pause() -> None:
+            await _until(lambda: app.collector.state().wait_layer is not None)
+            stop.set()
+
+        asyncio.create_task(stop_in_a_pause())  # noqa: RUF006 - ends before the app does
+
+    loop = asyncio.get_running_loop()
+    try:
+        task = asyncio.create_task(run_until_stopped(wiring, stop, lines.append, started))
+        await _until(stop.is_set, 30)
+        began = loop.time()
+        code = await task
+        took = loop.time() - began
+    finally:
+        await wiring.close()
+    assert code == 0 and took < 1.0
+    assert lines[0].startswith("ChannelPulse running as @pulse_test_bot")
+
+
+async def test_a_refused_token_is_one_line_and_nothing_is_left_open(settings: Settings) -> None:
+    wiring, _ = await sandbox_wiring(settings, Knobs(scale=FAST))
+    wrong = wiring.settings.model_copy(update={"bot_token": SecretStr("42:not-the-servers-token")})
+    try:
+        with pytest.raises(StartupError, match="BOT_TOKEN was refused by Telegram: copy the token again"):
+            await start_app(wiring.__class__(wrong, wiring.source, wiring.clock, wiring.reconnect,
+                                             wiring.close, True))
+    finally:
+        await wiring.close()
+
+
+async def test_a_database_that_cannot_be_opened_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where the database folder should be")
+    wiring, _ = await sandbox_wiring(settings, Knobs(scale=FAST))
+    broken = wiring.settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp_path}/blocker/x.db"})
+    try:
+        with pytest.raises(StartupError) as caught:
+            await start_app(wiring.__class__(broken, wiring.source, wiring.clock, wiring.reconnect,
+                                             wiring.close, True))
+    finally:
+        await wiring.close()
+    text = str(caught.value)
+    assert text.startswith(f"cannot open the database sqlite+aiosqlite:///{tmp_path}/blocker/x.db: ")
+    assert "\n" not in text
+
+
+async def test_a_collection_that_meets_a_locked_database_is_retried_not_failed() -> None:
+    calls: list[str] = []
+
+    async def drain() -> None:
+        calls.append("drain")
+        if len(calls) == 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(drain, "interval", minutes=60, id=JOB_ID, next_run_time=datetime.now(UTC))
+    retry_collection_when_locked(scheduler, drain)
+    scheduler.start()
+    try:
+        await _until(lambda: len(calls) == 2, 5)
+    finally:
+        scheduler.shutdown(wait=False)

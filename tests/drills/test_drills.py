@@ -1,0 +1,154 @@
+"""Reliability drills: `python main.py run --sandbox` as a child process, treated as a user would.
+
+Each drill says what the user sees (exit code, the one line) and checks the database post by post
+against the sandbox's truth afterwards. The clock is scaled so the report's pacing plays out fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.drills.harness import (
+    check_against_truth,
+    collected,
+    query,
+    run,
+    sandbox_env,
+    sandbox_now,
+    start,
+    stored_posts,
+    terminate_all,
+    wait_until,
+)
+
+DB = Path("data/pulse.db")
+
+
+def test_sigterm_during_a_long_pause_exits_cleanly_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    # 50 posts at 20x speed, then Telegram asks for 20 minutes (a minute of real time here).
+    anchor = time.time()
+    env = sandbox_env(0.05, anchor, SANDBOX_CHANNELS="pulse_news", SANDBOX_FLOOD_WAIT="info:1200")
+    app = start(tmp_path, "run", "--sandbox", env=env)
+    try:
+        app.wait_for("Rate limiting: flood_wait pause")
+        # Meanwhile a second `run` on the same session is refused at once, with one line.
+        code, out = run(tmp_path, "run", "--sandbox", env=env)
+        assert code == 2
+        assert out.strip().splitlines() == [
+            f"another ChannelPulse process (pid {app.proc.pid}) is using data/pulse.session — stop it "
+            "first; two clients on one session end in 'database is locked' or AuthKeyDuplicated"
+        ]
+        code, out = run(tmp_path, "collect", "--sandbox", "--once", env=env)
+        assert code == 2 and f"pid {app.proc.pid}" in out
+        code, seconds = app.stop()
+    finally:
+        terminate_all(app)
+    assert code == 0, app.output[-2000:]
+    assert seconds < 5, f"took {seconds:.1f} s to stop during a pause"
+    assert "Traceback" not in app.output
+    assert stored_posts(tmp_path / DB, "pulse_news") == 50
+    check_against_truth(tmp_path / DB, "pulse_news", sandbox_now(anchor, 0.05))
+    [(fetched, error)] = query(tmp_path / DB, "SELECT fetched, error FROM runs")
+    assert fetched == 50 and error == "cancelled mid-run; stored posts are kept"
+
+
+def test_kill_9_mid_collection_then_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    anchor, scale = time.time(), 0.02
+    env = sandbox_env(scale, anchor, SANDBOX_CHANNELS="pulse_news,pulse_tech")
+    first = start(tmp_path, "run", "--sandbox", env=env, name="first")
+    try:
+        wait_until(lambda: 10 <= stored_posts(tmp_path / DB, "pulse_news") < 40, 60,
+                   "pulse_news partly collected", first)
+        first.signal(signal.SIGKILL)
+        first.proc.wait(10)
+        cut_at = stored_posts(tmp_path / DB, "pulse_news")
+        assert cut_at < 50
+        # The restart queues nothing new: the channels are in the database, due and half done.
+        second = start(tmp_path, "run", "--sandbox", env={**env, "SANDBOX_CHANNELS": ""}, name="second")
+        try:
+            wait_until(lambda: collected(tmp_path / DB, "pulse_news", "pulse_tech"), 90,
+                       "both channels collected after the restart", second)
+            code, _ = second.stop()
+        finally:
+            terminate_all(second)
+    finally:
+        terminate_all(first)
+    assert code == 0
+    at = sandbox_now(anchor, scale)
+    # The restart continued after the last stored post and filled the run's room with older ones.
+    assert check_against_truth(tmp_path / DB, "pulse_news", at) >= 50
+    assert check_against_truth(tmp_path / DB, "pulse_tech", at) == 50
+
+
+def test_a_dropped_connection_and_a_60_s_floodwait_mid_channel_are_ridden_out(tmp_path: Path) -> None:
+    anchor, scale = time.time(), 0.02
+    env = sandbox_env(scale, anchor, SANDBOX_CHANNELS="pulse_news,pulse_markets",
+                      SANDBOX_FLOOD_WAIT="history:60", SANDBOX_DISCONNECT="info")
+    app = start(tmp_path, "run", "--sandbox", env=env)
+    try:
+        wait_until(lambda: collected(tmp_path / DB, "pulse_news", "pulse_markets"), 90,
+                   "both channels collected", app)
+        code, _ = app.stop()
+    finally:
+        terminate_all(app)
+    assert code == 0
+    out = app.output
+    assert "MTProto connection lost during info" in out and "re-established" in out
+    assert "Rate limiting: flood_wait pause" in out
+    runs = query(tmp_path / DB, "SELECT c.username, r.fetched, r.error, r.flood_waits, r.flood_wait_seconds,"
+                                " r.pacing_seconds FROM runs r JOIN channels c ON c.id = r.channel_id")
+    news = next(r for r in runs if r[0] == "pulse_news")
+    # The same run carried on: no error, every post, and the wait obeyed to the second (plus jitter).
+    assert news[1] == 50 and news[2] is None
+    assert news[3] == 1 and 60 <= news[4] < 61
+    assert json.loads(news[5])["flood_wait"] >= 60
+    at = sandbox_now(anchor, scale)
+    assert check_against_truth(tmp_path / DB, "pulse_news", at) == 50
+    assert check_against_truth(tmp_path / DB, "pulse_markets", at) == 50
+
+
+def test_a_corrupt_env_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("COLLECT_INTERVAL_MINUTES=hourly\n")
+    code, out = run(tmp_path, "run", "--sandbox")
+    assert code == 2
+    assert out.strip().splitlines() == [
+        "settings: COLLECT_INTERVAL_MINUTES='hourly': Input should be a valid integer, "
+        "unable to parse string as an integer"
+    ]
+
+
+def test_an_unreachable_bot_api_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "run", "--sandbox", env={"BOT_API_URL": "http://127.0.0.1:9"})
+    assert code == 2, out
+    assert "cannot reach the Bot API" in out and "BOT_API_URL" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to the unprivileged user nobody (65534)")
+def test_a_data_folder_the_process_may_not_write_is_one_line(tmp_path: Path) -> None:
+    # Root may write anywhere, so the drill runs as `nobody` in a folder owned by root.
+    os.chmod(tmp_path, 0o755)
+    code, out = run(tmp_path, "run", "--sandbox", user="65534")
+    assert code == 2, out
+    assert out.strip().splitlines()[-1] == (
+        "cannot create the session lock data/pulse.session.lock: Permission denied; "
+        "make its folder writable by this user"
+    )
+    # The session folder writable, the database's not: the database check says so.
+    session_dir = tmp_path / "session"
+    session_dir.mkdir()
+    os.chown(session_dir, 65534, 65534)
+    # Relative paths: `nobody` may not pass through pytest's root-only folders above tmp_path.
+    env = {"TELEGRAM_SESSION": "session/pulse.session", "DATABASE_URL": "sqlite:///db/pulse.db"}
+    code, out = run(tmp_path, "run", "--sandbox", env=env, user="65534")
+    assert code == 2, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("cannot open the database sqlite+aiosqlite:///db/pulse.db: ")
+    assert last.endswith("make its folder writable by this user")
+    assert "Traceback" not in out
