@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,7 +40,8 @@ class Settings(BaseSettings):
     """ChannelPulse configuration; build it with `load_settings()`."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        allow_inf_nan=False,  # a NaN pause would pass every rail and then fail every channel run
     )
 
     bot_token: SecretStr | None = None
@@ -85,7 +87,19 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        return normalize_database_url(value)
+        url = normalize_database_url(value)
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be an SQLite (sqlite:///path) or PostgreSQL (postgresql://…) URL")
+        return url
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone: use an IANA name such as UTC or Europe/Berlin") from None
+        return value
 
     @field_validator("bot_token", "telegram_api_hash", "telegram_session_string", mode="before")
     @classmethod
@@ -209,4 +223,5 @@ def _describe(err: dict) -> list[str]:
     return [f"{name}={shown}: {msg}"]
 
 
-SECRET_NAMES = frozenset({"BOT_TOKEN", "TELEGRAM_API_HASH", "TELEGRAM_SESSION_STRING"})
+# DATABASE_URL may carry a password.
+SECRET_NAMES = frozenset({"BOT_TOKEN", "TELEGRAM_API_HASH", "TELEGRAM_SESSION_STRING", "DATABASE_URL"})

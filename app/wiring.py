@@ -3,6 +3,7 @@ Telegram account through Telethon, the real clock, the real Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ async def production_wiring(settings: Settings) -> Wiring:
     except NotAuthorized as exc:
         await client.disconnect()
         raise StartupError(str(exc)) from None
-    except (OSError, ConnectionError) as exc:
+    except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
         await client.disconnect()
         raise StartupError(f"cannot reach Telegram (MTProto): {exc}; check the network") from None
     source = TelethonSource(client, account)

@@ -37,7 +37,13 @@ def build_client(settings: Any) -> TelegramClient:
     if settings.telegram_api_id is None or settings.telegram_api_hash is None:
         raise NotAuthorized("TELEGRAM_API_ID and TELEGRAM_API_HASH must be set (https://my.telegram.org)")
     if settings.telegram_session_string is not None:
-        session: Any = StringSession(settings.telegram_session_string.get_secret_value())
+        try:
+            session: Any = StringSession(settings.telegram_session_string.get_secret_value())
+        except ValueError:
+            raise NotAuthorized(
+                "TELEGRAM_SESSION_STRING is not a Telethon session string: unset it and run "
+                "`python main.py login`, or paste the whole string again"
+            ) from None
     else:
         settings.telegram_session.parent.mkdir(parents=True, exist_ok=True)
         session = str(settings.telegram_session)

@@ -166,3 +166,21 @@ def test_a_session_string_stands_in_for_the_session_file(monkeypatch: pytest.Mon
     monkeypatch.setenv("TELEGRAM_API_HASH", "abc")
     monkeypatch.setenv("TELEGRAM_SESSION_STRING", "1Abc")
     assert load_settings(env_file=None).missing_for("collect") == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MTPROTO_EXTENDED_PAUSE", "nan"),
+        ("MTPROTO_CHANNEL_DELAY", "inf"),
+        ("DIGEST_TIMEZONE", "Mars/Base"),
+        ("DATABASE_URL", "mysql://user:hunter2@db/x"),
+    ],
+)
+def test_values_that_could_only_fail_later_are_refused_at_load(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    lines = _refusal()
+    assert len(lines) == 1 and lines[0].startswith(f"{variable}=")
+    assert "hunter2" not in lines[0]

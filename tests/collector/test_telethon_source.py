@@ -144,3 +144,11 @@ def test_build_client_uses_the_threshold_and_no_updates() -> None:
     assert client.flood_sleep_threshold == 2.5
     assert client._no_updates is True
     assert isinstance(client.session, StringSession)
+
+
+def test_a_mangled_session_string_is_one_line_naming_what_to_do() -> None:
+    settings = load_settings(None, telegram_api_id=1, telegram_api_hash="abc",
+                             telegram_session_string="garbageSECRET")
+    with pytest.raises(NotAuthorized, match="not a Telethon session string") as info:
+        build_client(settings)
+    assert "garbageSECRET" not in str(info.value)
