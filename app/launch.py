@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from app.run import App
 
 
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///data/sandbox.db"
+
+
 def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -30,6 +33,10 @@ def run_command(settings: Settings, sandbox: bool = False) -> int:
         return 2
     try:
         return asyncio.run(_run(settings, sandbox))
+    except KeyboardInterrupt:
+        # Ctrl-C before the loop could take the signal over: nothing had started, nothing to save.
+        say("stopped during start-up; nothing was running yet")
+        return 0
     finally:
         lock.release()
 
@@ -42,12 +49,13 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _run(settings: Settings, sandbox: bool) -> int:
+    # Signals first: a Ctrl-C during the slow imports below then stops the app in order.
+    stop = asyncio.Event()
+    stop_on_signals(stop)
     # Imported after the lock: aiogram takes seconds to import, and a refused start should be instant.
     from app.run import run_until_stopped
     from app.wiring import StartupError
 
-    stop = asyncio.Event()
-    stop_on_signals(stop)
     started: Callable[[App], Awaitable[None]] | None = None
     try:
         if sandbox:
@@ -55,6 +63,10 @@ async def _run(settings: Settings, sandbox: bool) -> int:
             from app.sandbox_wiring import BANNER, KnobError, Knobs, sandbox_wiring
 
             say(BANNER)
+            if "database_url" not in settings.model_fields_set:
+                # Made-up channels on a fast clock must never mix with the real collection's data.
+                settings = settings.model_copy(update={"database_url": SANDBOX_DATABASE_URL})
+                say(f"SANDBOX: using its own database, {SANDBOX_DATABASE_URL} (set DATABASE_URL to choose)")
             try:
                 knobs = Knobs.from_env(os.environ)
             except KnobError as exc:

@@ -173,7 +173,9 @@ def alive(app: AppProcess) -> bool:
 
 
 def sandbox_env(scale: float, anchor: float, **knobs: str) -> dict[str, str]:
-    return {"SANDBOX_TIME_SCALE": str(scale), "SANDBOX_ANCHOR": str(anchor), "LOG_LEVEL": "INFO", **knobs}
+    # The database named explicitly: left at the default, the sandbox would use its own file.
+    return {"SANDBOX_TIME_SCALE": str(scale), "SANDBOX_ANCHOR": str(anchor), "LOG_LEVEL": "INFO",
+            "DATABASE_URL": "sqlite:///data/pulse.db", **knobs}
 
 
 def terminate_all(*apps: AppProcess) -> None:
