@@ -154,18 +154,25 @@ class Digests:
     async def deliver(
         self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime, now: datetime
     ) -> bool:
-        """Build and send one digest; False when the chat blocked the bot (its digests pause)."""
+        """Build and send one digest; True once its text is delivered, False when the chat blocked
+        the bot (its digests pause)."""
         content = await digest_content(self.engine, channel_ids, since, now)
         try:
             await send_html(self.bot, chat_id, render_digest(content, self.settings.digest_timezone))
-            if content.chart_png is not None:
-                photo = BufferedInputFile(content.chart_png, "digest.png")
-                await obeying_retry_after(
-                    lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel")
-                )
         except TelegramForbiddenError:
             await self._pause_chat(chat_id)
             return False
+        if content.chart_png is None:
+            return True
+        # The text is the digest and it went out: a lost chart must not make the slot unsent, or
+        # the next try would send the same digest again.
+        photo = BufferedInputFile(content.chart_png, "digest.png")
+        try:
+            await obeying_retry_after(lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel"))
+        except TelegramForbiddenError:
+            await self._pause_chat(chat_id)
+        except TelegramAPIError as exc:
+            log.warning("digest chart to chat %s not sent: %s", chat_id, exc.message)
         return True
 
     async def _pause_chat(self, chat_id: int) -> None:

@@ -123,3 +123,18 @@ async def test_subscribing_and_stopping_in_chat_add_and_remove_the_job(running: 
     assert job is not None and "minute='15'" in str(job.trigger) and "day_of_week='0'" in str(job.trigger)
     assert "Stopped 1 digest(s)" in (await running.ask_one("/digest off")).text
     assert running.digests.scheduler.get_job(job_id(sub_id)) is None
+
+
+async def test_a_digest_whose_chart_fails_is_not_sent_again(running: Harness) -> None:
+    now = running.clock.now()
+    await add_channel(running.engine, "alpha_news", now, posts=3, subscribers=10)
+    await add_channel(running.engine, "beta_news", now, posts=3, subscribers=10)
+    sub_id = await subscribed(running, "/digest daily 09:00")
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    # retry_after 0 is no usable wait: aiogram raises a plain API error, as for any failed photo.
+    running.server.inject_retry_after(0, method="sendPhoto", times=10)
+    assert await running.digests.send_due(sub_id) == "send"  # the text went out: the slot is sent
+    assert await running.digests.send_due(sub_id) == "wait"  # and the sweep does not send it again
+    digests = [m for m in running.server.messages(ADMIN) if m.text.startswith("Digest since")]
+    assert len(digests) == 1
+
