@@ -112,10 +112,15 @@ class Digests:
         return len(subs)
 
     async def catch_up(self) -> None:
+        """Send every subscription's due slot; a failure of one is logged, not the end of the sweep."""
         async with read(self.engine) as conn:
             subs = await DigestRepo(conn).list(include_paused=False)
         for sub in subs:
-            await self.send_due(sub.id)
+            # One subscription that cannot be sent must not drop every later one's missed slot.
+            try:
+                await self.send_due(sub.id)
+            except Exception:
+                log.exception("digest %s: catch-up failed; the sweep goes on", sub.id)
 
     # -- sending -----------------------------------------------------------------------------
 

@@ -138,3 +138,17 @@ async def test_a_digest_whose_chart_fails_is_not_sent_again(running: Harness) ->
     digests = [m for m in running.server.messages(ADMIN) if m.text.startswith("Digest since")]
     assert len(digests) == 1
 
+
+async def test_one_failing_subscription_does_not_stop_the_sweep(running: Harness) -> None:
+    await add_channel(running.engine, "alpha_news", running.clock.now(), posts=3, subscribers=10)
+    first = await subscribed(running, "/digest daily 09:00")
+    running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
+    second = await subscribed(running, "/digest daily 09:00", chat_id=GROUP)
+    assert first < second  # the sweep meets the failing one first
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    running.server.inject_retry_after(0, method="sendMessage", chat_id=ADMIN)  # a plain API error
+    await running.digests.catch_up()
+    (digest,) = await running.server.next_messages(GROUP)
+    assert digest.text.startswith("Digest since 2 Mar 09:00 CET")
+    await running.digests.catch_up()  # the failed one is still due, and goes out on the next sweep
+    assert any(m.text.startswith("Digest since") for m in await running.server.next_messages(ADMIN))
