@@ -86,3 +86,16 @@ async def test_digest_mistakes_get_a_reason_and_the_usage(running: Harness) -> N
     assert "not a time" in reply and "Usage: /digest" in reply
     reply = (await running.ask_one("/digest daily 10:00 @never_added")).text
     assert "@never_added is not tracked" in reply
+
+
+def test_zone_names_are_read_case_insensitively() -> None:
+    lower = parse_digest_args("daily 09:00 utc @durov", "Europe/Berlin")
+    assert isinstance(lower, DigestSubscribe)
+    assert (lower.timezone, [r.username for r in lower.refs]) == ("UTC", ["durov"])
+    berlin = parse_digest_args("weekly fri 18:00 europe/berlin", "UTC")
+    assert berlin.timezone == "Europe/Berlin"  # type: ignore[union-attr]
+
+
+async def test_digest_in_lowercase_utc_subscribes(running: Harness) -> None:
+    reply = await running.ask_one("/digest daily 09:00 utc")
+    assert reply.text.startswith("Subscribed:") and "(UTC)" in reply.text
