@@ -22,6 +22,7 @@ from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock
 from bot.delivery import obeying_retry_after, send_html
+from bot.digest_subs import covered_channels
 from bot.render_digest import render_digest
 from settings import Settings
 from storage.db import read, write
@@ -145,7 +146,8 @@ class Digests:
                 return "wait"
             if decision.action == "send":
                 since = sub.last_slot_sent or decision.slot - PERIOD[sub.cadence]
-                if not await self.deliver(sub.chat_id, list(sub.channel_ids) or None, since, now):
+                covered = await covered_channels(self.engine, sub)
+                if not await self.deliver(sub.chat_id, covered, since, now):
                     return "wait"
             else:
                 log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
