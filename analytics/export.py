@@ -53,8 +53,9 @@ async def load_export(engine: AsyncEngine, channel_id: int, series: bool = False
         if channel is None:
             raise LookupError(f"no tracked channel with id {channel_id}")
         repo = PostRepo(conn)
-        posts = await repo.list(channel_id)
-        snaps = await repo.snapshots(channel_id) if series else []
+        # Read in slices: 100k snapshots read at once held the event loop for most of a second.
+        posts = [p async for part in repo.iter_posts(channel_id) for p in part]
+        snaps = [s async for part in repo.iter_snapshots(channel_id) for s in part] if series else []
     return ExportData(channel.username, tuple(posts), tuple(snaps), series)
 
 
