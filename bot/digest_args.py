@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.refs import ChannelRef, RefError, parse_ref
 
@@ -89,11 +90,27 @@ def parse_weekday(text: str) -> int:
 
 
 def parse_timezone(text: str) -> str:
+    """A zone name as the tz database spells it; "utc" or "europe/berlin" are read case-insensitively."""
     try:
         ZoneInfo(text)
+        return text
     except (ZoneInfoNotFoundError, ValueError):
-        raise DigestArgsError(f"{text!r} is not a time zone: use Area/City, e.g. Europe/Berlin") from None
-    return text
+        pass
+    matches = _zones_by_lower().get(text.lower(), ())
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise DigestArgsError(f"{text!r} could be {' or '.join(sorted(matches))}: write it as one of them")
+    raise DigestArgsError(f"{text!r} is not a time zone: use Area/City, e.g. Europe/Berlin")
+
+
+@cache
+def _zones_by_lower() -> dict[str, tuple[str, ...]]:
+    # Read once: the zone list only changes with a tzdata upgrade, which means a restart anyway.
+    index: dict[str, list[str]] = {}
+    for name in available_timezones():
+        index.setdefault(name.lower(), []).append(name)
+    return {key: tuple(names) for key, names in index.items()}
 
 
 def _refs(words: list[str]) -> tuple[ChannelRef, ...]:

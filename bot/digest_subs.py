@@ -65,17 +65,37 @@ async def unsubscribe(
         every = [c.id for c in await channels.list_all()]
         deleted, narrowed = [], []
         for sub in subs:
-            covered = list(sub.channel_ids) or every  # an empty list means every tracked channel
+            covered = _covered(sub, every)
             left = [cid for cid in covered if cid not in drop]
             if left == covered:
                 continue
-            if left:
+            if not left:
+                await digests.delete(sub.id)
+                deleted.append(sub.id)
+            elif sub.channel_ids:
                 await digests.set_channels(sub.id, left)
                 narrowed.append(sub.id)
             else:
-                await digests.delete(sub.id)
-                deleted.append(sub.id)
+                # Still "every tracked channel", so channels added later appear: only these are left out.
+                await digests.set_excluded(sub.id, set(sub.excluded_ids) | drop)
+                narrowed.append(sub.id)
         return deleted, narrowed
+
+
+def _covered(sub: DigestSubscription, every: Sequence[int]) -> list[int]:
+    """The channels a subscription covers today; no channel_ids means every tracked one but the excluded."""
+    if sub.channel_ids:
+        return list(sub.channel_ids)
+    return [cid for cid in every if cid not in sub.excluded_ids]
+
+
+async def covered_channels(engine: AsyncEngine, sub: DigestSubscription) -> list[int] | None:
+    """What a digest of this subscription covers now: None means every tracked channel."""
+    if sub.channel_ids or not sub.excluded_ids:
+        return list(sub.channel_ids) or None
+    async with read(engine) as conn:
+        every = [c.id for c in await ChannelRepo(conn).list_all()]
+    return _covered(sub, every)
 
 
 async def chat_subscriptions(
@@ -95,7 +115,8 @@ async def now_request(
     async with read(engine) as conn:
         ids = await _channel_ids(ChannelRepo(conn), refs)
         subs = await DigestRepo(conn).list(chat_id)
-    if not ids and subs and all(s.channel_ids for s in subs):
-        ids = sorted({cid for s in subs for cid in s.channel_ids})
+        every = [c.id for c in await ChannelRepo(conn).list_all()]
+    if not ids and subs and all(s.channel_ids or s.excluded_ids for s in subs):
+        ids = sorted({cid for s in subs for cid in _covered(s, every)})
     sent = [s.last_slot_sent for s in subs if s.last_slot_sent is not None]
     return (ids or None), max(sent, default=now - timedelta(days=1))

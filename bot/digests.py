@@ -22,6 +22,7 @@ from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock
 from bot.delivery import obeying_retry_after, send_html
+from bot.digest_subs import covered_channels
 from bot.render_digest import render_digest
 from settings import Settings
 from storage.db import read, write
@@ -112,10 +113,15 @@ class Digests:
         return len(subs)
 
     async def catch_up(self) -> None:
+        """Send every subscription's due slot; a failure of one is logged, not the end of the sweep."""
         async with read(self.engine) as conn:
             subs = await DigestRepo(conn).list(include_paused=False)
         for sub in subs:
-            await self.send_due(sub.id)
+            # One subscription that cannot be sent must not drop every later one's missed slot.
+            try:
+                await self.send_due(sub.id)
+            except Exception:
+                log.exception("digest %s: catch-up failed; the sweep goes on", sub.id)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -140,7 +146,8 @@ class Digests:
                 return "wait"
             if decision.action == "send":
                 since = sub.last_slot_sent or decision.slot - PERIOD[sub.cadence]
-                if not await self.deliver(sub.chat_id, list(sub.channel_ids) or None, since, now):
+                covered = await covered_channels(self.engine, sub)
+                if not await self.deliver(sub.chat_id, covered, since, now):
                     return "wait"
             else:
                 log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
@@ -154,18 +161,25 @@ class Digests:
     async def deliver(
         self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime, now: datetime
     ) -> bool:
-        """Build and send one digest; False when the chat blocked the bot (its digests pause)."""
+        """Build and send one digest; True once its text is delivered, False when the chat blocked
+        the bot (its digests pause)."""
         content = await digest_content(self.engine, channel_ids, since, now)
         try:
             await send_html(self.bot, chat_id, render_digest(content, self.settings.digest_timezone))
-            if content.chart_png is not None:
-                photo = BufferedInputFile(content.chart_png, "digest.png")
-                await obeying_retry_after(
-                    lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel")
-                )
         except TelegramForbiddenError:
             await self._pause_chat(chat_id)
             return False
+        if content.chart_png is None:
+            return True
+        # The text is the digest and it went out: a lost chart must not make the slot unsent, or
+        # the next try would send the same digest again.
+        photo = BufferedInputFile(content.chart_png, "digest.png")
+        try:
+            await obeying_retry_after(lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel"))
+        except TelegramForbiddenError:
+            await self._pause_chat(chat_id)
+        except TelegramAPIError as exc:
+            log.warning("digest chart to chat %s not sent: %s", chat_id, exc.message)
         return True
 
     async def _pause_chat(self, chat_id: int) -> None:

@@ -14,7 +14,7 @@ from bot import render_collect as text
 from bot.clock import Clock
 from bot.delivery import send_html
 from settings import Settings
-from storage.db import write
+from storage.db import read, write
 from storage.digests import AlertRepo
 from storage.models import Channel
 
@@ -62,11 +62,17 @@ class BotNotifier:
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         """Evaluate the alert rules after the run and send what is new to every admin."""
         now = self.clock.now()
-        alerts = await evaluate_alerts(self.engine, channel.id, now, self.settings.alert_subscriber_pct)
+        # The rules record each event once; what is sent is every recorded alert of the channel not
+        # yet delivered, so one that reached no admin last time is sent after this collection.
+        await evaluate_alerts(self.engine, channel.id, now, self.settings.alert_subscriber_pct)
+        async with read(self.engine) as conn:
+            pending = [a for a in await AlertRepo(conn).undelivered() if a.channel_id == channel.id]
         told = self._told_failure.pop(channel.id, set())
-        for item in alerts:
+        for item in pending:
             skip = told if item.kind == CHANNEL_ALERT else set()
-            await self._send([a for a in self.settings.admin_ids if a not in skip], text.alert(item.text))
-            # Delivered once: the rules never re-fire an event, and this marks it handled.
+            recipients = [a for a in self.settings.admin_ids if a not in skip]
+            if recipients and not await self._send(recipients, text.alert(item.text)):
+                log.warning("alert %s reached no admin; it is sent again after the next collection", item.key)
+                continue
             async with write(self.engine) as conn:
                 await AlertRepo(conn).mark_delivered(item.key, now)

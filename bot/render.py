@@ -9,6 +9,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 _TAG = re.compile(r"<(/?)[a-zA-Z][^>]*>")
+# One unit of visible text (an entity or a character), or a tag, which has no width.
+_TOKEN = re.compile(
+    r"<(?P<close>/?)(?P<name>[a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&(?:#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|.",
+    re.DOTALL,
+)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -65,22 +70,35 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def visible_len(markup: str) -> int:
+    """What Telegram measures against its limits: the text a user sees (no tags, entities decoded),
+    in UTF-16 code units."""
+    return utf16_len(html.unescape(_TAG.sub("", markup)))
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters of plain text, ending in "…" when something was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
 def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a reply on line boundaries into parts of at most `limit` characters (Telegram's count).
+    """Split a reply on line boundaries into parts of at most `limit` visible characters.
 
     Our templates keep every tag within one line, so a split between lines never breaks markup.
-    A single line longer than the limit (someone's very long post text) is cut at a character
-    that is not inside a tag or an entity.
+    A single line longer than the limit (someone's very long post text) is cut, preferably at a
+    space; tags open at the cut are closed there and reopened in the next part.
     """
     parts: list[str] = []
     current: list[str] = []
     size = 0
     for line in _fit_lines(text.split("\n"), limit):
-        added = utf16_len(line) + (1 if current else 0)
+        added = visible_len(line) + (1 if current else 0)
         if current and size + added > limit:
             parts.append("\n".join(current))
             current, size = [], 0
-            added = utf16_len(line)
+            added = visible_len(line)
         current.append(line)
         size += added
     if current:
@@ -90,36 +108,41 @@ def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 def _fit_lines(lines: Iterable[str], limit: int) -> Iterable[str]:
     for line in lines:
-        while utf16_len(line) > limit:
-            cut = _safe_cut(line, limit)
-            yield line[:cut]
-            line = line[cut:]
+        while visible_len(line) > limit:
+            head, line = _cut(line, limit)
+            yield head
         yield line
 
 
-def _safe_cut(line: str, limit: int) -> int:
-    cut = limit
-    while utf16_len(line[:cut]) > limit:
-        cut -= 1
-    # Step back out of an entity, a tag, or a tag pair the cut would land in.
-    amp = line.rfind("&", 0, cut)
-    if amp > 0 and line.find(";", amp) >= cut:
-        cut = amp
-    opened: list[int] = []
-    for match in _TAG.finditer(line, 0, cut):
-        if match.end() > cut:
+def _cut(line: str, limit: int) -> tuple[str, str]:
+    """The longest head of `line` within `limit` visible characters, and the rest; each valid HTML."""
+    width = 0
+    stack: list[tuple[str, str]] = []  # open tags: name and the opening tag as written
+    cut, cut_stack = 0, list(stack)
+    space, space_stack = 0, list(stack)
+    for match in _TOKEN.finditer(line):
+        if match.group("name"):
+            if match.group("close"):
+                if stack:
+                    stack.pop()
+                if cut == match.start():  # a closing tag right after the cut belongs to the head
+                    cut, cut_stack = match.end(), list(stack)
+            else:
+                stack.append((match.group("name").lower(), match.group(0)))
+            continue
+        token_width = utf16_len(html.unescape(match.group(0)))
+        if width + token_width > limit and width > 0:
             break
-        if match.group(1):
-            if opened:
-                opened.pop()
-        else:
-            opened.append(match.start())
-    lt = line.rfind("<", 0, cut)
-    if lt >= 0 and line.find(">", lt) >= cut:
-        opened.append(lt)
-    if opened and opened[0] > 0:
-        cut = opened[0]
-    return max(cut, 1)
+        width += token_width
+        cut, cut_stack = match.end(), list(stack)
+        if match.group(0).isspace():
+            space, space_stack = cut, cut_stack
+    # A word is cut only when the line has no space in the second half of the part.
+    if space * 2 > cut:
+        cut, cut_stack = space, space_stack
+    head = line[:cut] + "".join(f"</{name}>" for name, _ in reversed(cut_stack))
+    rest = "".join(opening for _, opening in cut_stack) + line[cut:]
+    return head, rest
 
 
 def caption(text: str, limit: int = CAPTION_LIMIT) -> str:

@@ -25,6 +25,9 @@ def describe(sub: DigestSubscription, channels: Mapping[int, Channel]) -> str:
             for cid in sub.channel_ids
         )
     )
+    left_out = [f"@{esc(channels[cid].username)}" for cid in sub.excluded_ids if cid in channels]
+    if not sub.channel_ids and left_out:
+        covered += f" except {', '.join(left_out)}"
     line = f"{when} ({esc(sub.timezone)}) — {covered}"
     if sub.paused:
         line += " — paused: the bot could not send here"

@@ -7,11 +7,14 @@ from html import escape
 
 from analytics.metrics import TopPost, WindowMetrics
 from analytics.service import ChannelSummary, OverviewRow, PostHistory
-from bot.render import esc, human, pct, signed, when
+from bot.render import clip, esc, human, pct, signed, when
+
+# A post's excerpt is a few words, but one "word" can be a 5,000-character URL.
+EXCERPT_CHARS = 100
 
 
 def link(url: str, text: str) -> str:
-    return f'<a href="{escape(url, quote=True)}">{esc(text)}</a>'
+    return f'<a href="{escape(url, quote=True)}">{esc(clip(text, EXCERPT_CHARS))}</a>'
 
 
 def heading(title: str | None, username: str) -> str:

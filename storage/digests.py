@@ -38,7 +38,8 @@ class DigestRepo:
             ))
         else:
             await self.conn.execute(
-                update(_subs).where(_subs.c.id == found).values(channel_ids=list(channel_ids), paused=False)
+                update(_subs).where(_subs.c.id == found)
+                .values(channel_ids=list(channel_ids), excluded_ids=[], paused=False)
             )
         row = (await self.conn.execute(select(_subs).where(key))).one()
         return DigestSubscription.from_row(row)
@@ -79,6 +80,12 @@ class DigestRepo:
         """Change which channels a subscription covers (empty: every tracked channel)."""
         await self.conn.execute(
             update(_subs).where(_subs.c.id == sub_id).values(channel_ids=list(channel_ids))
+        )
+
+    async def set_excluded(self, sub_id: int, channel_ids: Sequence[int]) -> None:
+        """The channels an "every tracked channel" subscription leaves out."""
+        await self.conn.execute(
+            update(_subs).where(_subs.c.id == sub_id).values(excluded_ids=sorted(channel_ids))
         )
 
 

@@ -146,9 +146,11 @@ class DigestSubscription(_FromRow):
     weekday: int | None = None  # 0 = Monday, for weekly digests
     paused: bool = False
     last_slot_sent: datetime | None = None
+    excluded_ids: tuple[int, ...] = ()  # with no channel_ids: every tracked channel but these
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channel_ids", tuple(self.channel_ids))
+        object.__setattr__(self, "excluded_ids", tuple(self.excluded_ids or ()))
 
 
 @dataclass(frozen=True)

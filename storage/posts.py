@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
 
@@ -104,6 +105,25 @@ class PostRepo:
             stmt = stmt.where(counter_snapshots.c.taken_at >= since)
         stmt = stmt.order_by(counter_snapshots.c.message_id, counter_snapshots.c.taken_at)
         return [CounterSnapshot.from_row(r) for r in await self.conn.execute(stmt)]
+
+    async def iter_posts(self, channel_id: int, chunk: int = 1000) -> AsyncIterator[list[Post]]:
+        """Every post of a channel, oldest first, `chunk` at a time: rows are turned into records on
+        the event loop, so a big channel is read in slices that let the bot answer in between."""
+        stmt = select(posts).where(posts.c.channel_id == channel_id)
+        result = await self.conn.stream(stmt.order_by(posts.c.date, posts.c.message_id))
+        async for part in result.partitions(chunk):
+            yield [Post.from_row(r) for r in part]
+
+    async def iter_snapshots(
+        self, channel_id: int, chunk: int = 1000
+    ) -> AsyncIterator[list[CounterSnapshot]]:
+        """Every counter snapshot of a channel as `snapshots` orders them, `chunk` at a time."""
+        stmt = select(counter_snapshots).where(counter_snapshots.c.channel_id == channel_id)
+        result = await self.conn.stream(
+            stmt.order_by(counter_snapshots.c.message_id, counter_snapshots.c.taken_at)
+        )
+        async for part in result.partitions(chunk):
+            yield [CounterSnapshot.from_row(r) for r in part]
 
     async def count_by_channel(self) -> dict[int, int]:
         """Posts stored per channel id, deleted ones included (their history is kept)."""

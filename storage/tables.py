@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -149,6 +150,8 @@ digest_subscriptions = Table(
     Column("at_time", String(5), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("channel_ids", JSON, nullable=False),
+    # Only with an empty channel_ids ("every tracked channel"): the ones this chat turned off.
+    Column("excluded_ids", JSON, nullable=False, server_default=text("'[]'")),
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("last_slot_sent", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.args import channel_arg
-from bot.delivery import reply
+from bot.delivery import obeying_retry_after, reply
 from bot.render_channels import channel_name, confirm_remove, removed
 from bot.tracking import get_channel, posts_stored, remove_channel
 from collector.service import Collector
@@ -55,10 +55,11 @@ async def on_remove_choice(
         keep = callback_data.action == "keep"
         await remove_channel(collector, channel, keep_data=keep)
         text = removed(channel, kept=keep)
-    await query.answer()
-    if query.message is not None and hasattr(query.message, "edit_text"):
+    await obeying_retry_after(query.answer)
+    question = query.message
+    if question is not None and hasattr(question, "edit_text"):
         # The question is replaced by its answer, so the buttons cannot be pressed twice.
-        await query.message.edit_text(text, reply_markup=None)
+        await obeying_retry_after(lambda: question.edit_text(text, reply_markup=None))
 
 
 def build_router() -> Router:

@@ -57,3 +57,25 @@ async def test_a_failed_channel_is_told_to_its_adder_once_and_to_other_admins_as
     (alert,) = await running.server.next_messages(OTHER_ADMIN)
     assert alert.text.startswith("⚠️ Pulse Insiders became private: @pulse_private is private")
     assert await running.server.drain(ADMIN, quiet=0.2) == []
+
+
+async def test_an_alert_no_admin_received_is_sent_after_the_next_collection(running: Harness) -> None:
+    await running.ask_one("/add_channel @pulse_news")  # the second admin never opened the bot
+    (done,) = await running.server.next_messages(ADMIN)
+    assert done.text.startswith("First collection")
+    await until(lambda: not running.collector.state().collecting)
+    async with write(running.engine) as conn:
+        channel = await ChannelRepo(conn).get_by_username("pulse_news")
+        assert channel is not None
+        day_ago = running.clock.now() - timedelta(hours=25)
+        run_id = await RunRepo(conn).start(channel.id, day_ago)
+        await SubscriberRepo(conn).add(channel.id, run_id, day_ago, 1000)
+
+    running.server.block(ADMIN)  # so no admin can be told
+    await collect_again(running)
+    running.server.blocked.discard(ADMIN)
+    await collect_again(running)
+    (alert,) = await running.server.next_messages(ADMIN)
+    assert alert.text.startswith("⚠️ Pulse News: subscribers 1,000 →")
+    await collect_again(running)
+    assert await running.server.drain(ADMIN, quiet=0.2) == []  # and then never again

@@ -94,3 +94,12 @@ async def test_remove_can_keep_the_data_or_be_cancelled(running: Harness) -> Non
     async with read(running.engine) as conn:
         assert len(await PostRepo(conn).list(channel.id)) == 3
     assert "@keeper — paused (removed, data kept)" in (await running.ask_one("/channels")).text
+
+
+async def test_a_cancel_answered_with_retry_after_still_replaces_the_question(running: Harness) -> None:
+    await add_channel(running.engine, "keeper", running.clock.now(), posts=3)
+    question = await running.ask_one("/remove_channel @keeper")
+    running.server.inject_retry_after(1, method="editMessageText")
+    await running.server.press_button(1001, question, "Cancel")
+    (edit,) = await running.server.next_messages(1001)
+    assert edit.kind == "edit" and "nothing changed" in edit.text and edit.buttons == []

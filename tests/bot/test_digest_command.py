@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.digest_args import (
@@ -16,6 +18,7 @@ from storage.db import read
 from storage.digests import DigestRepo
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.seed import add_channel
+from tests.bot.test_digest_delivery import move_to
 
 
 def test_digest_arguments_parse_into_requests() -> None:
@@ -57,8 +60,8 @@ def test_malformed_digest_arguments_say_what_is_wrong(args: str, reason: str) ->
 
 async def test_subscribe_list_narrow_and_stop(running: Harness) -> None:
     now = running.clock.now()
-    await add_channel(running.engine, "first_chan", now)
-    await add_channel(running.engine, "second_chan", now)
+    first_id = (await add_channel(running.engine, "first_chan", now)).id
+    second_id = (await add_channel(running.engine, "second_chan", now)).id
     assert "No digests in this chat" in (await running.ask_one("/digest")).text
 
     reply = await running.ask_one("/digest daily 09:00")
@@ -75,7 +78,7 @@ async def test_subscribe_list_narrow_and_stop(running: Harness) -> None:
         subs = await DigestRepo(conn).list(ADMIN)
     second = (await running.ask_one("/channels")).text  # the channel itself stays tracked
     assert "@first_chan" in second
-    assert all(len(s.channel_ids) == 1 for s in subs)
+    assert [(s.channel_ids, s.excluded_ids) for s in subs] == [((), (first_id,)), ((second_id,), ())]
 
     assert "Stopped 2 digest(s)" in (await running.ask_one("/digest off")).text
     assert "No digests in this chat" in (await running.ask_one("/digest")).text
@@ -86,3 +89,42 @@ async def test_digest_mistakes_get_a_reason_and_the_usage(running: Harness) -> N
     assert "not a time" in reply and "Usage: /digest" in reply
     reply = (await running.ask_one("/digest daily 10:00 @never_added")).text
     assert "@never_added is not tracked" in reply
+
+
+def test_zone_names_are_read_case_insensitively() -> None:
+    lower = parse_digest_args("daily 09:00 utc @durov", "Europe/Berlin")
+    assert isinstance(lower, DigestSubscribe)
+    assert (lower.timezone, [r.username for r in lower.refs]) == ("UTC", ["durov"])
+    berlin = parse_digest_args("weekly fri 18:00 europe/berlin", "UTC")
+    assert berlin.timezone == "Europe/Berlin"  # type: ignore[union-attr]
+
+
+async def test_digest_in_lowercase_utc_subscribes(running: Harness) -> None:
+    reply = await running.ask_one("/digest daily 09:00 utc")
+    assert reply.text.startswith("Subscribed:") and "(UTC)" in reply.text
+
+
+async def test_turning_one_channel_off_an_all_channels_digest_keeps_later_channels(
+    running: Harness,
+) -> None:
+    now = running.clock.now()
+    await add_channel(running.engine, "alpha_news", now, posts=2, subscribers=10)
+    await add_channel(running.engine, "noisy_news", now, posts=2, subscribers=10)
+    await running.ask_one("/digest daily 09:00")
+    reply = await running.ask_one("/digest off @noisy_news")
+    assert "Removed those channels from 1 digest(s)" in reply.text
+    await add_channel(running.engine, "brand_new", now, posts=2, subscribers=10)
+    listing = (await running.ask_one("/digest")).text
+    assert "all tracked channels except @noisy_news" in listing
+
+    async with read(running.engine) as conn:
+        (sub,) = await DigestRepo(conn).list(ADMIN)
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    assert await running.digests.send_due(sub.id) == "send"
+    digest, chart = await running.server.next_messages(ADMIN, 2)
+    assert chart.kind == "photo"
+    assert "@brand_new" in digest.text and "@alpha_news" in digest.text
+    assert "@noisy_news" not in digest.text
+
+    # Subscribing again at that slot means every channel again.
+    assert "— all tracked channels." in (await running.ask_one("/digest daily 09:00")).text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -88,17 +89,23 @@ async def test_a_chat_that_blocked_the_bot_has_its_digests_paused_and_admins_tol
 ) -> None:
     running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
     sub_id = await subscribed(running, "/digest daily 09:00", chat_id=GROUP)
+    other_id = await subscribed(running, "/digest daily 09:00 UTC", chat_id=GROUP)
     running.server.open_chat(OTHER_ADMIN, "Grace")
     running.server.block(GROUP)
-    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
-    assert await running.digests.send_due(sub_id) == "wait"  # not sent, so not marked sent
+    move_to(running, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))  # both slots due (Berlin's an hour late)
+    # Both cron jobs fire together and both find the chat blocked: one notice, not two.
+    results = await asyncio.gather(running.digests.send_due(sub_id), running.digests.send_due(other_id))
+    assert results == ["wait", "wait"]  # not sent, so not marked sent
     for admin in (ADMIN, OTHER_ADMIN):
         (notice,) = await running.server.next_messages(admin)
         assert f"Digests to chat {GROUP} are paused" in notice.text
     async with read(running.engine) as conn:
-        assert (await DigestRepo(conn).get(sub_id)).paused  # type: ignore[union-attr]
+        assert all(s.paused for s in await DigestRepo(conn).list(GROUP))
     assert await running.digests.send_due(sub_id) == "wait"
-    assert await running.server.drain(ADMIN, quiet=0.2) == []  # told once
+    await running.digests.catch_up()
+    assert not await running.digests.send_now(GROUP, None, running.clock.now() - timedelta(days=1))
+    for admin in (ADMIN, OTHER_ADMIN):
+        assert await running.server.drain(admin, quiet=0.2) == []  # told once
 
 
 async def test_rate_limits_are_obeyed_not_guessed(running: Harness) -> None:
@@ -123,3 +130,32 @@ async def test_subscribing_and_stopping_in_chat_add_and_remove_the_job(running: 
     assert job is not None and "minute='15'" in str(job.trigger) and "day_of_week='0'" in str(job.trigger)
     assert "Stopped 1 digest(s)" in (await running.ask_one("/digest off")).text
     assert running.digests.scheduler.get_job(job_id(sub_id)) is None
+
+
+async def test_a_digest_whose_chart_fails_is_not_sent_again(running: Harness) -> None:
+    now = running.clock.now()
+    await add_channel(running.engine, "alpha_news", now, posts=3, subscribers=10)
+    await add_channel(running.engine, "beta_news", now, posts=3, subscribers=10)
+    sub_id = await subscribed(running, "/digest daily 09:00")
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    # retry_after 0 is no usable wait: aiogram raises a plain API error, as for any failed photo.
+    running.server.inject_retry_after(0, method="sendPhoto", times=10)
+    assert await running.digests.send_due(sub_id) == "send"  # the text went out: the slot is sent
+    assert await running.digests.send_due(sub_id) == "wait"  # and the sweep does not send it again
+    digests = [m for m in running.server.messages(ADMIN) if m.text.startswith("Digest since")]
+    assert len(digests) == 1
+
+
+async def test_one_failing_subscription_does_not_stop_the_sweep(running: Harness) -> None:
+    await add_channel(running.engine, "alpha_news", running.clock.now(), posts=3, subscribers=10)
+    first = await subscribed(running, "/digest daily 09:00")
+    running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
+    second = await subscribed(running, "/digest daily 09:00", chat_id=GROUP)
+    assert first < second  # the sweep meets the failing one first
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    running.server.inject_retry_after(0, method="sendMessage", chat_id=ADMIN)  # a plain API error
+    await running.digests.catch_up()
+    (digest,) = await running.server.next_messages(GROUP)
+    assert digest.text.startswith("Digest since 2 Mar 09:00 CET")
+    await running.digests.catch_up()  # the failed one is still due, and goes out on the next sweep
+    assert any(m.text.startswith("Digest since") for m in await running.server.next_messages(ADMIN))

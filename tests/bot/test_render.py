@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.render import caption, esc, human, pct, signed, split_message, utf16_len, when
+from bot.render_stats import EXCERPT_CHARS, link
 from sandbox.botapi_html import parse_html
 
 
@@ -37,7 +38,7 @@ def test_long_reply_splits_on_line_boundaries_without_losing_a_line() -> None:
     lines = [f"<b>channel {i}</b> — {esc('<&>')} " + "x" * (i % 90) for i in range(600)]
     parts = split_message("\n".join(lines))
     assert len(parts) > 1
-    assert all(utf16_len(p) <= 4096 for p in parts)
+    assert all(parse_html(p).length <= 4096 for p in parts)
     assert "\n".join(parts).split("\n") == lines
     for part in parts:
         parse_html(part)  # every part is valid HTML on its own
@@ -46,11 +47,31 @@ def test_long_reply_splits_on_line_boundaries_without_losing_a_line() -> None:
 def test_a_single_line_longer_than_the_limit_is_cut_outside_tags_and_entities() -> None:
     line = ("&amp;" * 3 + "<b>bold</b>" + "é" * 50) * 200
     parts = split_message(line, limit=500)
-    assert "".join(parts) == line
-    assert all(utf16_len(p) <= 500 for p in parts)
+    assert "".join(parse_html(p).plain for p in parts) == parse_html(line).plain
+    assert all(parse_html(p).length <= 500 for p in parts)
     for part in parts:
         assert part.count("<b>") == part.count("</b>")
-        parse_html(part)
+
+
+def test_a_cut_inside_a_link_closes_it_and_reopens_it_in_the_next_part() -> None:
+    line = f'{len("x")}. <a href="https://t.me/a/1">' + "long words " * 1000 + "</a> (12 views)"
+    parts = split_message(line)
+    assert len(parts) == 3
+    assert "".join(parse_html(p).plain for p in parts) == parse_html(line).plain  # nothing lost
+    for part in parts:
+        parsed = parse_html(part)  # Telegram would refuse a part with half a link
+        assert parsed.length <= 4096 and parsed.tags == ("a",)
+    assert parts[0].endswith("words </a>")  # cut between words, not inside one
+
+
+def test_the_limit_counts_visible_characters_not_escaped_html() -> None:
+    lines = [esc("<&>" * 30) for _ in range(44)]  # 90 visible characters, 390 of HTML each
+    assert split_message("\n".join(lines)) == ["\n".join(lines)]  # 4003 visible: one message
+
+
+def test_long_post_excerpts_are_capped_by_characters() -> None:
+    text = parse_html(link("https://t.me/a/1", "https://example.com/" + "q" * 5000)).plain
+    assert len(text) == EXCERPT_CHARS and text.endswith("…")
 
 
 def test_emoji_count_as_two_characters_the_way_telegram_counts() -> None:
