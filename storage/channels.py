@@ -99,15 +99,18 @@ class ChannelRepo:
         await self.conn.execute(channels.delete().where(channels.c.id == channel_id))
         # Digests name channels by id, and SQLite may give this id to a channel added later:
         # take it out of every digest, and drop a digest that covered this channel alone.
-        subs = await self.conn.execute(select(digest_subscriptions.c.id, digest_subscriptions.c.channel_ids))
-        for sub_id, ids in subs.all():
-            if channel_id not in ids:
+        subs = digest_subscriptions
+        rows = await self.conn.execute(select(subs.c.id, subs.c.channel_ids, subs.c.excluded_ids))
+        for sub_id, ids, excluded in rows.all():
+            if channel_id not in ids and channel_id not in excluded:
                 continue
             rest = [i for i in ids if i != channel_id]
-            where = digest_subscriptions.c.id == sub_id
+            where = subs.c.id == sub_id
             await self.conn.execute(
-                update(digest_subscriptions).where(where).values(channel_ids=rest)
-                if rest else digest_subscriptions.delete().where(where)
+                subs.delete().where(where) if ids and not rest
+                else update(subs).where(where).values(
+                    channel_ids=rest, excluded_ids=[i for i in excluded if i != channel_id]
+                )
             )
 
     async def _update(self, channel_id: int, **values: object) -> None:
