@@ -57,6 +57,9 @@ ROWS: tuple[tuple[str, Callable[[WindowMetrics], str]], ...] = (
 def print_summary(summary: ChannelSummary, console: Console) -> None:
     name = f"{summary.title} (@{summary.username})" if summary.title else f"@{summary.username}"
     head = f"{name}, {summary.window_label}"
+    if summary.current is None and summary.status == "failed":
+        console.print(f"{head}: collection failed — {summary.status_reason or 'unknown reason'}.")
+        return
     if summary.current is None:
         console.print(f"{head}: never collected yet — no numbers until the first collection.")
         return

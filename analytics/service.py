@@ -47,6 +47,7 @@ class ChannelSummary(ToDict):
     top_by_views: tuple[TopPost, ...]
     top_by_er: tuple[TopPost, ...]
     best_hour: BestHour | None
+    status_reason: str | None = None  # why the collector gave up, when status is "failed"
 
     @property
     def never_collected(self) -> bool:
@@ -74,6 +75,7 @@ class OverviewRow(ToDict):
     views_per_post: float | None
     err: float | None
     er: float | None
+    status_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ async def channel_summary(
         base = ChannelSummary(
             channel.id, channel.username, channel.title, channel.status, window.name, window.label,
             now, tz, channel.last_collected_at, None, None, (), (), None,
+            status_reason=channel.status_reason,
         )
         if channel.last_collected_at is None:
             return base
@@ -157,7 +160,7 @@ async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[O
         out.append(OverviewRow(
             ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
             pct(change, base), n if ch.last_collected_at is not None else None, per_post,
-            pct(per_post, subs), pct(inter, views),
+            pct(per_post, subs), pct(inter, views), status_reason=ch.status_reason,
         ))
     return sorted(out, key=lambda r: (r.subscribers is None, -(r.subscribers or 0), r.username))
 

@@ -59,6 +59,8 @@ def _tops(title: str, posts: Sequence[TopPost], figure: Callable[[TopPost], str]
 
 def render_summary(s: ChannelSummary) -> str:
     head = f"{heading(s.title, s.username)} — {esc(s.window_label)}"
+    if s.current is None and s.status == "failed":
+        return f"{head}\nCollection failed: {esc(s.status_reason or 'unknown reason')}"
     if s.current is None:
         return f"{head}\nNot collected yet: the numbers appear after its first collection."
     cur, prev = s.current, s.previous
@@ -110,7 +112,9 @@ def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
     for i, r in enumerate(rows, 1):
         name = heading(r.title, r.username)
         if r.last_collected_at is None:
-            lines.append(f"{i}. {name}: not collected yet")
+            why = f"failed: {esc(r.status_reason or 'unknown reason')}" if r.status == "failed" else (
+                "not collected yet")
+            lines.append(f"{i}. {name}: {why}")
             continue
         lines.append(
             f"{i}. {name}: {human(r.subscribers)} subscribers{_overview_change(r)}, "

@@ -71,3 +71,21 @@ def test_every_figure_with_the_previous_window_and_hostile_strings_escaped() -> 
 def test_a_never_collected_channel_shows_no_numbers() -> None:
     shown = parse_html(render_summary(summary(last_collected_at=None, current=None, previous=None))).plain
     assert "Not collected yet" in shown and "Subscribers" not in shown and "0" not in shown.split("\n", 1)[1]
+
+
+def test_a_failed_channel_says_why_instead_of_not_collected_yet() -> None:
+    failed = summary(last_collected_at=None, current=None, previous=None, status="failed",
+                     status_reason="@x_chan is private: the account is not a member <sic>")
+    shown = parse_html(render_summary(failed)).plain
+    assert "Collection failed: @x_chan is private: the account is not a member <sic>" in shown
+    assert "Not collected yet" not in shown
+
+
+def test_the_overview_names_a_failed_channel_as_failed() -> None:
+    from analytics.service import OverviewRow
+    from bot.render_stats import render_overview
+
+    row = OverviewRow(1, "gone", None, "failed", None, None, None, None, None, None, None, None,
+                      status_reason="@gone is private")
+    shown = parse_html(render_overview([row], "last 7 days")).plain
+    assert "@gone: failed: @gone is private" in shown
