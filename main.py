@@ -24,16 +24,35 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(backup_command(settings, args.file, now=datetime.now(UTC)))
 
 
+def checked_ref(args: argparse.Namespace) -> str | None:
+    """The reference through the collector's parser, so a private link is refused as the bot does."""
+    from collector.refs import RefError, parse_ref
+
+    if args.ref is None:
+        return None
+    try:
+        args.ref = f"@{parse_ref(args.ref).username}"
+    except RefError as exc:
+        return str(exc)
+    return None
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     # Imported on use: analytics pulls in matplotlib, which `--help` should not wait for.
     from analytics.cli import cmd_stats as run
 
+    if refused := checked_ref(args):
+        print(refused, file=sys.stderr)
+        return 2
     return run(args, settings)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.cli import cmd_export as run
 
+    if refused := checked_ref(args):
+        print(refused, file=sys.stderr)
+        return 2
     return run(args, settings)
 
 

@@ -41,3 +41,12 @@ def test_a_bad_env_value_is_one_line_and_exit_2(
     assert main.main(["status"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("settings: MTPROTO_CONCURRENCY=4")
+
+
+@pytest.mark.parametrize("command", ["stats", "export"])
+def test_a_private_link_is_refused_by_the_cli_as_by_the_bot(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main([command, "t.me/+abcDEF"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "'t.me/+abcDEF' is a private invite link: only public channels (with a @username) can be tracked"
