@@ -61,7 +61,8 @@ async def _stats(args: argparse.Namespace, settings: Settings, now: datetime) ->
     window = parse_window(args.window)
     engine = await open_database(settings.database_url)
     try:
-        console = Console()
+        # Piped output has no terminal width; rich would fold tables and commands at 80 columns.
+        console = Console(width=None if sys.stdout.isatty() else 160)
         if args.ref is None:
             rows = await overview(engine, window, now)
             if args.json:

@@ -36,7 +36,8 @@ async def status_command(
     if as_json:
         print(json.dumps(status_json(report), ensure_ascii=False), file=out)
     else:
-        render_status(report, Console(file=out))
+        # Piped output has no terminal width; rich would fold the tables at 80 columns.
+        render_status(report, Console(file=out, width=None if out.isatty() else 160))
     return 0
 
 

@@ -49,4 +49,6 @@ def test_a_private_link_is_refused_by_the_cli_as_by_the_bot(
 ) -> None:
     assert main.main([command, "t.me/+abcDEF"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "'t.me/+abcDEF' is a private invite link: only public channels (with a @username) can be tracked"
+    assert err == (
+        "'t.me/+abcDEF' is a private invite link: only public channels (with a @username) can be tracked"
+    )
