@@ -39,7 +39,8 @@ async def test_stats_charts_posts_and_exports_arrive(running: Harness) -> None:
     for label in ("Subscribers:", "Posts:", "Views per post:", "ERR:", "ERR24:", "ER:", "Top posts by views"):
         assert label in summary
     overview = (await running.ask_one("/stats")).text
-    assert "All channels — last 7 days" in overview and "@pulse_gone_away: not collected yet" in overview
+    assert "All channels — last 7 days" in overview
+    assert "@pulse_gone_away: failed: no channel is called @pulse_gone_away" in overview
 
     charts = await running.ask("/chart @pulse_news 7d", count=2)
     assert [m.kind for m in charts] == ["photo", "photo"]
@@ -71,10 +72,11 @@ async def test_stats_mistakes_get_one_line(running: Harness) -> None:
     assert (await running.ask_one("/add_channel")).text.startswith("Usage: /add_channel")
 
 
-async def test_a_never_collected_channel_says_so_instead_of_zeros(running: Harness) -> None:
+async def test_a_channel_that_failed_says_why_instead_of_zeros(running: Harness) -> None:
     await added_and_collected(running)
     text = (await running.ask_one("/stats @pulse_gone_away")).text
-    assert "Not collected yet" in text and "Subscribers" not in text
+    assert "Collection failed: no channel is called @pulse_gone_away" in text
+    assert "Subscribers" not in text
     assert "not collected yet; no chart" in (await running.ask_one("/chart @pulse_gone_away")).text
 
 
