@@ -115,25 +115,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="offline: the sandbox Telegram and a local Bot API server (development, drills)")
     p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser("login", help="sign the collector's Telegram account in (interactive, once)")
+    p = sub.add_parser(
+        "login", help="sign the collector's Telegram account in (interactive, once)",
+        description="Asks for the phone number, the login code Telegram sends and, if set, the 2FA "
+        "password; writes the session to TELEGRAM_SESSION (owner-only permissions).",
+    )
     p.set_defaults(handler=cmd_login)
 
     p = sub.add_parser("collect", help="collect channels now, in the foreground, with progress")
     p.add_argument("channels", nargs="*", help="channel references to add before collecting")
-    p.add_argument("--once", action="store_true", help="one round over the due channels, then exit")
+    p.add_argument("--once", action="store_true", help="one round over the due channels, then exit "
+                   "(without it: collect every COLLECT_INTERVAL_MINUTES until Ctrl-C)")
     # For manual checks only: the offline sandbox Telegram with the pacing shown 20x faster.
     p.add_argument("--sandbox", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_collect)
 
     p = sub.add_parser("stats", help="print one channel's summary (or the overview)")
     p.add_argument("ref", nargs="?", help="channel reference, e.g. @durov; omit for the overview")
-    p.add_argument("--window", default="7d", choices=["24h", "7d", "30d", "all"])
+    p.add_argument("--window", default="7d", choices=["24h", "7d", "30d", "all"],
+                   help="the period ending now, beside the one before it (default: 7d)")
     p.add_argument("--json", action="store_true", help="every number as JSON")
     p.set_defaults(handler=cmd_stats)
 
     p = sub.add_parser("export", help="export a channel's posts or counter snapshots")
     p.add_argument("ref", help="channel reference")
-    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument("--format", default="csv", choices=["csv", "json"], help="default: csv")
     p.add_argument("--series", action="store_true", help="every counter snapshot, not just the latest")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(handler=cmd_export)

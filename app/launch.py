@@ -77,8 +77,10 @@ async def _run(settings: Settings, sandbox: bool) -> int:
                 "(the policy still counts its full seconds)")
             started = _queue(list(knobs.channels))
         else:
+            from app.run import check_database
             from app.wiring import production_wiring
 
+            await check_database(settings.database_url)
             wiring = await production_wiring(settings)
     except StartupError as exc:
         say(str(exc))

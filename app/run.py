@@ -135,6 +135,11 @@ def _drop_shutdown_cancel(record: logging.LogRecord) -> bool:
     return not (record.exc_info and record.exc_info[0] is asyncio.CancelledError)
 
 
+async def check_database(url: str) -> None:
+    """Open and migrate the database once, so its problem is told before Telegram is dialled."""
+    await (await _open(url)).dispose()
+
+
 async def _open(url: str) -> AsyncEngine:
     try:
         return await open_database(url)
