@@ -56,10 +56,6 @@ class ChannelSummary(ToDict):
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"never_collected": self.never_collected}
 
-    @property
-    def display(self) -> str:
-        return self.title or f"@{self.username}"
-
 
 @dataclass(frozen=True)
 class OverviewRow(ToDict):
