@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql import Executable
 
 from analytics.charts import channel_charts, views_chart
 from analytics.service import channel_summary, overview
@@ -25,6 +27,7 @@ from analytics.windows import parse_window
 from storage.db import create_engine, read
 from storage.migrate import open_database
 from storage.queries import collapsed_posts, subscriber_series
+from storage.views_24h import refresh_statement
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SPAN_DAYS = 1000  # posts spread over the last 1000 days, so 10,000 posts is ten a day
@@ -84,9 +87,14 @@ def build(path: Path, channels: int, posts: int, snapshots: int) -> None:
             "AND strftime(:fmt, p.date, '+' || (2 * n) || ' hours') || '.000000' <= :now "
             "ORDER BY p.message_id, n", args | {"snaps": snapshots, "fmt": FMT},
         )
+        db.execute(_sqlite_sql(refresh_statement("sqlite", c)))
         db.commit()
     db.execute("PRAGMA journal_mode=WAL")
     db.close()
+
+
+def _sqlite_sql(stmt: Executable) -> str:
+    return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -104,12 +112,8 @@ async def timed(fn: Callable[[], Awaitable[object]], repeat: int) -> list[float]
 
 
 SUMMARY_FLOOR = """
-SELECT count(*), avg(p.views), sum(p.reactions + p.forwards + p.replies),
-  (SELECT avg(cs.views) FROM posts q JOIN counter_snapshots cs
-     ON cs.channel_id = q.channel_id AND cs.message_id = q.message_id
-   WHERE q.channel_id = :c AND q.date >= :s AND q.date < :u
-     AND (julianday(cs.taken_at) - julianday(q.date)) * 24 BETWEEN 20 AND 48)
-FROM posts p WHERE p.channel_id = :c AND p.date >= :s AND p.date < :u AND p.deleted = 0
+SELECT count(*), avg(views), sum(reactions + forwards + replies), avg(views_24h)
+FROM posts WHERE channel_id = :c AND date >= :s AND date < :u AND deleted = 0
 """
 OVERVIEW_FLOOR = """
 SELECT channel_id, count(*), avg(views), sum(reactions + forwards + replies) FROM posts
@@ -185,6 +189,10 @@ def main(argv: list[str]) -> int:
         build(partial, args.channels, args.posts, args.snapshots)
         partial.rename(path)
         print(f"built {path} in {time.perf_counter() - t0:.0f} s")
+    else:
+        t0 = time.perf_counter()
+        asyncio.run(_migrate(url))  # a database built by an older ChannelPulse is brought up to date
+        print(f"opened {path} in {time.perf_counter() - t0:.1f} s")
     with sqlite3.connect(path) as db:
         n_posts = db.execute("SELECT count(*) FROM posts").fetchone()[0]
         n_snaps = db.execute("SELECT max(rowid) FROM counter_snapshots").fetchone()[0]

@@ -36,6 +36,7 @@ from storage.db import write
 from storage.migrate import open_database
 from storage.runs import RunRepo, SubscriberRepo
 from storage.tables import channels, counter_snapshots, posts
+from storage.views_24h import refresh_views_24h
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ADMIN, OWNER = 1001, 1002  # the one who asks; the one who added the sandbox channels
@@ -93,6 +94,7 @@ async def build(engine: AsyncEngine, n_posts: int, span_days: float) -> None:
             )
         await conn.execute(posts.insert(), rows)
         await conn.execute(counter_snapshots.insert(), snaps)
+        await refresh_views_24h(conn, 1)  # inserted in bulk, past PostRepo.add_snapshot
 
 
 async def measure(server: BotAPIServer, samples: int, busy: Collector | None) -> tuple[list[float], int]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import insert_for
 from storage.models import Counters, CounterSnapshot, Post
 from storage.tables import counter_snapshots, posts
+from storage.views_24h import refresh_views_24h
 
 _CONTENT = ("date", "text", "media_kind", "grouped_id", "edit_date", "forward_from", "post_author")
 
@@ -85,7 +86,8 @@ class PostRepo:
         return list((await self.conn.execute(stmt)).scalars())
 
     async def add_snapshot(self, snap: CounterSnapshot) -> None:
-        """Append a counter snapshot; writing it again in the same run replaces it."""
+        """Append a counter snapshot; writing it again in the same run replaces it. The post's
+        views at about a day old are recomputed from its snapshots in the same transaction."""
         values = asdict(snap)
         stmt = insert_for(self.conn, counter_snapshots).values(**values)
         keys = ("channel_id", "message_id", "run_id")
@@ -93,6 +95,7 @@ class PostRepo:
             index_elements=list(keys), set_={k: v for k, v in values.items() if k not in keys}
         )
         await self.conn.execute(stmt)
+        await refresh_views_24h(self.conn, snap.channel_id, snap.message_id)
 
     async def snapshots(
         self, channel_id: int, message_id: int | None = None, since: datetime | None = None

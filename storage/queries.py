@@ -1,7 +1,7 @@
 """Read-side SQL for analytics: album-collapsed posts with their ~24 h views, subscriber look-ups.
 
-Aggregation that would otherwise drag every counter snapshot into Python (the ~24 h snapshot of
-each post) runs in SQL; what needs medians or per-hour grouping gets one compact row per post.
+What needs medians or per-hour grouping gets one compact row per post; each post's views at about
+a day old are kept on the post itself (storage/views_24h.py).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, String, and_, case, func, literal, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import FromClause
 
 from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
+from storage.views_24h import hours_between
 
 SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
 EXCERPT_CHARS = 200
-VIEWS_BASE = 10_000_000_000  # above any view count, so (distance, views) pack into one integer
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,6 @@ class SubscriberPoint:
     subscribers: int
 
 
-def hours_between(conn: AsyncConnection, start: ColumnElement, end: ColumnElement) -> ColumnElement:
-    """`end - start` in hours, in the dialect's own date arithmetic."""
-    if conn.dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 24.0
-    return func.extract("epoch", end - start) / 3600.0
-
-
 def _album_key(table: FromClause) -> ColumnElement:
     # Message ids are positive, so a negated id never collides with an album's grouped_id.
     return func.coalesce(table.c.grouped_id, -table.c.message_id)
@@ -65,31 +58,17 @@ async def collapsed_posts(
     ]
     if since is not None:
         cond.append(posts.c.date >= since)
-    cs = counter_snapshots
-    age = hours_between(conn, posts.c.date, cs.c.taken_at)
-    # Per post, one correlated look-up along the snapshots' primary key (channel_id, message_id),
-    # about 30 index rows. SQLite allows no outer column in a subquery's ORDER BY, so "the views
-    # of the snapshot nearest 24 h" is min() over (distance in seconds, views) packed in an integer.
-    packed = cast(func.round(func.abs(age - 24.0) * 3600), BigInteger) * VIEWS_BASE + cs.c.views
-    nearest = (
-        select(func.min(packed))
-        .where(
-            cs.c.channel_id == posts.c.channel_id, cs.c.message_id == posts.c.message_id,
-            # 20 h <= age <= 48 h as one test (each julianday() parse costs, per snapshot row),
-            # with a second of slack for julianday's rounding at exactly 20 h or 48 h.
-            cs.c.views.is_not(None), func.abs(age - 34.0) <= 14.0 + 1 / 3600,
-        )
-        .scalar_subquery()
-    )
     p = select(
         posts.c.message_id, posts.c.date, posts.c.text, posts.c.grouped_id, posts.c.views,
         posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
-        (nearest % VIEWS_BASE).label("views_24h"),
+        posts.c.views_24h,
     ).where(*cond).subquery("p")
     # An album's caption sits on one item and the others are empty, so max() picks the caption.
     stmt = (
         select(
-            func.min(p.c.message_id), func.min(p.c.date).label("date"),
+            # As stored (text on SQLite): _as_utc parses it once, in C, rather than SQLAlchemy's
+            # per-row date processing followed by ours.
+            func.min(p.c.message_id), type_coerce(func.min(p.c.date), String).label("date"),
             func.max(func.substr(p.c.text, 1, EXCERPT_CHARS)), func.count(),
             func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
             func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(p.c.views_24h),
@@ -97,7 +76,7 @@ async def collapsed_posts(
         .group_by(_album_key(p))
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
-    rows = await conn.execute(stmt)
+    rows = (await conn.execute(stmt)).all()  # one fetch; row-by-row costs a hop per row
     return [PostRow(r[0], _as_utc(r[1]), r[2] or "", *r[3:10]) for r in rows]
 
 
@@ -212,7 +191,7 @@ async def snapshot_ages(
 ) -> list[SnapshotAge]:
     """Known-views snapshots of live posts published in [since, until), with the post's age at each."""
     cs = counter_snapshots
-    age = hours_between(conn, posts.c.date, cs.c.taken_at)
+    age = hours_between(conn.dialect.name, posts.c.date, cs.c.taken_at)
     stmt = (
         select(_album_key(posts), posts.c.message_id, posts.c.date, age, cs.c.views)
         .select_from(posts.join(

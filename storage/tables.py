@@ -95,6 +95,9 @@ posts = Table(
     Column("reactions", Integer),
     Column("paid_reactions", Integer),
     Column("reactions_json", JSON),
+    # Views at the snapshot nearest 24 h of age (20-48 h), kept from the snapshots by PostRepo
+    # (storage/views_24h.py); NULL when the post has no such snapshot.
+    Column("views_24h", Integer),
 )
 
 runs = Table(
