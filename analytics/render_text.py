@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analytics.metrics import WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow
+from analytics.service import ChannelSummary, OverviewRow, coverage_notes
 
 NA = "n/a"
 
@@ -67,9 +67,12 @@ def print_summary(summary: ChannelSummary, console: Console) -> None:
     table.add_column("metric")
     table.add_column("this window", justify="right")
     table.add_column("previous window", justify="right")
+    before = "not read" if summary.previous_unread else NA
     for label, fmt in ROWS:
-        table.add_row(label, fmt(summary.current), fmt(summary.previous) if summary.previous else NA)
+        table.add_row(label, fmt(summary.current), fmt(summary.previous) if summary.previous else before)
     console.print(table)
+    for note in coverage_notes(summary, when(summary.history_from)):
+        console.print(note, markup=False)
     tops = (("Top posts by views", summary.top_by_views), ("Top posts by ER", summary.top_by_er))
     for title, posts in tops:
         console.print(f"[bold]{title}[/bold]")
@@ -99,8 +102,11 @@ def print_overview(rows: Sequence[OverviewRow], label: str, console: Console) ->
         cells: list[Any] = [
             f"@{r.username}", num(r.subscribers),
             NA if r.subscribers_change is None else f"{r.subscribers_change:+,}",
-            num(r.posts), num(r.views_per_post), percent(r.err), percent(r.er),
+            num(r.posts) + ("*" if r.partial else ""), num(r.views_per_post), percent(r.err),
+            percent(r.er),
             "never" if r.last_collected_at is None else when(r.last_collected_at),
         ]
         table.add_row(*cells)
     console.print(table)
+    if any(r.partial for r in rows):
+        console.print("* posts are still being read back: the window reaches past the oldest post read.")

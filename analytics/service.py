@@ -20,6 +20,7 @@ from storage.models import Channel
 from storage.posts import PostRepo
 from storage.queries import (
     collapsed_posts,
+    history_starts,
     overview_rows,
     subscribers_at_each,
     subscribers_by_channel,
@@ -27,7 +28,7 @@ from storage.queries import (
 
 __all__ = [
     "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",
-    "channel_summary", "digest_content", "evaluate_alerts", "overview", "post_history",
+    "channel_summary", "coverage_notes", "digest_content", "evaluate_alerts", "overview", "post_history",
 ]
 
 
@@ -48,13 +49,26 @@ class ChannelSummary(ToDict):
     top_by_er: tuple[TopPost, ...]
     best_hour: BestHour | None
     status_reason: str | None = None  # why the collector gave up, when status is "failed"
+    # Posts are stored from this instant on (the oldest stored post), and were never read before
+    # it; None when the channel's whole history is stored.
+    history_from: datetime | None = None
+    # The previous window reaches before `history_from`: its posts were never read, so it has
+    # no figures (`previous` is None) rather than made-up zeros.
+    previous_unread: bool = False
 
     @property
     def never_collected(self) -> bool:
         return self.last_collected_at is None
 
+    @property
+    def partial(self) -> bool:
+        """The window itself reaches before `history_from`: its figures rest on the posts since."""
+        if self.history_from is None or self.current is None:
+            return False
+        return self.current.start is None or self.current.start < self.history_from
+
     def to_dict(self) -> dict[str, Any]:
-        return super().to_dict() | {"never_collected": self.never_collected}
+        return super().to_dict() | {"never_collected": self.never_collected, "partial": self.partial}
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,8 @@ class OverviewRow(ToDict):
     err: float | None
     er: float | None
     status_reason: str | None = None
+    history_from: datetime | None = None  # as in ChannelSummary
+    partial: bool = False  # the window reaches before history_from
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,18 @@ class PostHistory(ToDict):
     points: tuple[HistoryPoint, ...]
 
 
+def coverage_notes(s: ChannelSummary, since: str) -> list[str]:
+    """Why a window's figures are partial or have nothing beside them; `since` shows history_from."""
+    notes = []
+    if s.partial:
+        notes.append(f"Posts are read back to {since} so far; older ones are not in these figures yet.")
+    if s.previous_unread:
+        notes.append(
+            f"Nothing to compare with: the window before reaches past the oldest post read ({since})."
+        )
+    return notes
+
+
 async def _channel(conn: AsyncConnection, channel_id: int) -> Channel:
     channel = await ChannelRepo(conn).get(channel_id)
     if channel is None:
@@ -120,6 +148,10 @@ async def channel_summary(
             return base
         start, end = window.bounds(now)
         prev = window.previous_bounds(now)
+        history_from = (await history_starts(conn, channel_id)).get(channel_id)
+        unread = prev is not None and history_from is not None and prev[0] < history_from
+        if unread:
+            prev = None
         # One read covers both windows; split in Python.
         rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
         current_rows = [r for r in rows if start is None or r.date >= start]
@@ -136,7 +168,8 @@ async def channel_summary(
     by_views, by_er = top_posts(current_rows, channel.username)
     return ChannelSummary(
         **{**base.__dict__, "current": current, "previous": previous, "top_by_views": by_views,
-           "top_by_er": by_er, "best_hour": best_hour(current_rows, tz)},
+           "top_by_er": by_er, "best_hour": best_hour(current_rows, tz),
+           "history_from": history_from, "previous_unread": unread},
     )
 
 
@@ -148,15 +181,18 @@ async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[O
         channels = await ChannelRepo(conn).list_all()
         aggregates = await overview_rows(conn, [c.id for c in channels], start, end)
         counts = await subscribers_by_channel(conn, start, end)
+        starts = await history_starts(conn)
     for ch in channels:
         subs, base = counts.get(ch.id, (None, None))
         change = subs - base if subs is not None and base is not None else None
         n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
         per_post = views / seen if seen and views is not None else None
+        since = starts.get(ch.id)
         out.append(OverviewRow(
             ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
             pct(change, base), n if ch.last_collected_at is not None else None, per_post,
             pct(per_post, subs), pct(inter, views), status_reason=ch.status_reason,
+            history_from=since, partial=since is not None and (start is None or start < since),
         ))
     return sorted(out, key=lambda r: (r.subscribers is None, -(r.subscribers or 0), r.username))
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from analytics.metrics import TopPost, WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow, PostHistory
+from analytics.service import ChannelSummary, OverviewRow, PostHistory, coverage_notes
 from bot.render import clip, esc, human, pct, signed, when
 
 # A post's excerpt is a few words, but one "word" can be a 5,000-character URL.
@@ -68,6 +68,7 @@ def render_summary(s: ChannelSummary) -> str:
         head,
         f"collected {when(s.last_collected_at, s.tz)}"
         + ("" if prev is None else "; before = the window before"),
+        *(f"<i>{esc(n)}</i>" for n in coverage_notes(s, when(s.history_from, s.tz))),
         "",
         _line("Subscribers", _subscribers, cur, prev, known=lambda m: m.subscribers is not None),
         _line(
@@ -105,7 +106,7 @@ def _overview_change(r: OverviewRow) -> str:
     return "" if r.subscribers_change_pct is None else f" ({pct(r.subscribers_change_pct, sign=True)})"
 
 
-def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
+def render_overview(rows: Sequence[OverviewRow], label: str, tz: str) -> str:
     if not rows:
         return "No channels tracked yet. Add one with /add_channel @name"
     lines = [f"<b>All channels</b> — {esc(label)}"]
@@ -116,9 +117,11 @@ def render_overview(rows: Sequence[OverviewRow], label: str) -> str:
                 "not collected yet")
             lines.append(f"{i}. {name}: {why}")
             continue
+        since = f" (posts read back to {when(r.history_from, tz)} so far)" if r.partial else ""
         lines.append(
             f"{i}. {name}: {human(r.subscribers)} subscribers{_overview_change(r)}, "
-            f"{human(r.posts)} posts, {human(r.views_per_post)} views/post, ERR {pct(r.err)}, ER {pct(r.er)}"
+            f"{human(r.posts)} posts{since}, {human(r.views_per_post)} views/post, ERR {pct(r.err)}, "
+            f"ER {pct(r.er)}"
         )
     lines.append("\nOne channel in detail: /stats @name [24h|7d|30d|all]")
     return "\n".join(lines)

@@ -157,9 +157,14 @@ class ChannelRunner:
             await self._store(channel.id, post, run_id, tally)
         reached = older or (posts if newest is None else [])
         covered = bool(reached) and reached[0].date < cutoff
-        if covered or (backfill and not older) or self.config.backfill_days == 0:
+        # Nothing older at all: every post the channel published is stored, so analytics may
+        # count a window before the oldest one as empty instead of unread.
+        exhausted = backfill and not older
+        if covered or exhausted or self.config.backfill_days == 0:
             async with write(self.engine) as conn:
-                await ChannelRepo(conn).update(channel.id, backfill_done=True)
+                await ChannelRepo(conn).update(
+                    channel.id, backfill_done=True, **({"history_complete": True} if exhausted else {})
+                )
         return {p.message_id for p in ordered}
 
     async def _store(self, channel_id: int, post: SourcePost, run_id: int, tally: Tally) -> None:

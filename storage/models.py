@@ -34,6 +34,7 @@ class Channel(_FromRow):
     newest_message_id: int | None = None
     oldest_message_id: int | None = None
     backfill_done: bool = False
+    history_complete: bool = False
     last_collected_at: datetime | None = None
     next_collection_at: datetime | None = None
 

@@ -88,6 +88,23 @@ def _as_utc(value: object) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+async def history_starts(conn: AsyncConnection, channel_id: int | None = None) -> dict[int, datetime]:
+    """Per channel (or just `channel_id`) whose history is not known to be complete: the date of
+    its oldest stored post, before which its posts were never read. Channels with no post stored
+    are left out."""
+    oldest = (
+        select(func.min(posts.c.date)).where(posts.c.channel_id == channels.c.id)
+        .correlate(channels).scalar_subquery()
+    )
+    # A correlated min() per channel is one index seek each; a GROUP BY would walk every post.
+    stmt = select(channels.c.id, type_coerce(oldest, String)).where(
+        channels.c.history_complete.is_(False)
+    )
+    if channel_id is not None:
+        stmt = stmt.where(channels.c.id == channel_id)
+    return {cid: _as_utc(at) for cid, at in await conn.execute(stmt) if at is not None}
+
+
 async def subscribers_at(
     conn: AsyncConnection, channel_id: int, at: datetime
 ) -> SubscriberPoint | None:

@@ -69,6 +69,9 @@ channels = Table(
     Column("newest_message_id", Integer),
     Column("oldest_message_id", Integer),
     Column("backfill_done", Boolean, nullable=False, server_default="0"),
+    # Every post the channel ever published has been read (the backfill found nothing older), so
+    # a window before its oldest stored post really had no posts, rather than unread ones.
+    Column("history_complete", Boolean, nullable=False, server_default="0"),
     Column("last_collected_at", UTCDateTime),
     Column("next_collection_at", UTCDateTime),
 )

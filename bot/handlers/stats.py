@@ -26,7 +26,7 @@ async def cmd_stats(
     ref, window = parsed
     if ref is None:
         rows = await overview(engine, window, clock.now())
-        await reply(message, render_overview(rows, window.label))
+        await reply(message, render_overview(rows, window.label, settings.digest_timezone))
         return
     channel = await tracked(message, engine, ref)
     if channel is not None:

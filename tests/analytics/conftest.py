@@ -73,13 +73,17 @@ PULSE_SUBSCRIBERS = (
 COLLECTED = t("2026-03-02 11:30")
 
 
-async def add_channel(engine: AsyncEngine, username: str, collected: datetime | None) -> int:
+async def add_channel(
+    engine: AsyncEngine, username: str, collected: datetime | None, complete: bool = True
+) -> int:
+    """A tracked channel; once collected, by default with its whole history read (`complete`)."""
     async with write(engine) as conn:
         repo = ChannelRepo(conn)
         channel, _ = await repo.add(f"@{username}", username, None, t("2026-01-01 00:00"))
         if collected is not None:
             await repo.update(
-                channel.id, status="active", last_collected_at=collected, title=username.title()
+                channel.id, status="active", last_collected_at=collected, title=username.title(),
+                backfill_done=complete, history_complete=complete,
             )
         return channel.id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import main
 from analytics.cli import normalize_ref
-from tests.analytics.conftest import add_channel
+from tests.analytics.conftest import COLLECTED, P, add_channel, add_posts
 
 pytestmark = pytest.mark.usefixtures("pulse")
 
@@ -81,3 +82,27 @@ def test_export_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0].startswith("message_id,date,link") and len(lines) == 14
     assert main.main(["export", "@pulse", "--series", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 11
+
+
+@pytest.fixture
+async def filling(engine: AsyncEngine) -> int:
+    # Still being read back: its oldest stored post is recent, and older ones exist unread.
+    cid = await add_channel(engine, "filling", COLLECTED, complete=False)
+    recent = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+    await add_posts(engine, cid, (P(1, recent, 500),))
+    return cid
+
+
+@pytest.mark.usefixtures("filling")
+def test_a_window_before_the_oldest_post_read_is_not_shown_as_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main.main(["stats", "@filling", "--window", "7d"]) == 0
+    out = capsys.readouterr().out
+    assert "not read" in out and "Posts are read back to" in out
+    assert "Nothing to compare with" in out
+    assert main.main(["stats", "--window", "7d"]) == 0
+    assert "still being read back" in capsys.readouterr().out
+    assert main.main(["stats", "@filling", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["partial"] is True and data["previous_unread"] is True and data["previous"] is None

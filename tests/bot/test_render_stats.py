@@ -87,5 +87,26 @@ def test_the_overview_names_a_failed_channel_as_failed() -> None:
 
     row = OverviewRow(1, "gone", None, "failed", None, None, None, None, None, None, None, None,
                       status_reason="@gone is private")
-    shown = parse_html(render_overview([row], "last 7 days")).plain
+    shown = parse_html(render_overview([row], "last 7 days", "UTC")).plain
     assert "@gone: failed: @gone is private" in shown
+
+
+def test_a_window_reaching_past_the_oldest_post_read_says_so_instead_of_comparing() -> None:
+    unread = summary(
+        current=replace(METRICS, start=datetime(2026, 2, 1, 12, 0, tzinfo=UTC)), previous=None,
+        history_from=datetime(2026, 2, 10, 9, 30, tzinfo=UTC), previous_unread=True,
+    )
+    shown = parse_html(render_summary(unread)).plain
+    assert "Posts are read back to 10 Feb 10:30 CET so far" in shown
+    assert "Nothing to compare with: the window before reaches past the oldest post read" in shown
+    assert "(before:" not in shown
+
+
+def test_the_overview_marks_a_channel_still_being_read_back() -> None:
+    from analytics.service import OverviewRow
+    from bot.render_stats import render_overview
+
+    row = OverviewRow(1, "young", None, "active", NOW, 10, None, None, 3, 100.0, 1.0, 2.0,
+                      history_from=datetime(2026, 2, 27, 12, 0, tzinfo=UTC), partial=True)
+    shown = parse_html(render_overview([row], "last 7 days", "UTC")).plain
+    assert "3 posts (posts read back to 27 Feb 12:00 UTC so far)" in shown

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import VirtualClock
 from collector.pacing import PacingConfig
-from sandbox.telegram import SPECS
+from sandbox.telegram import EPOCH, SPECS
 from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.posts import PostRepo
@@ -114,11 +114,30 @@ async def test_backfill_fills_the_window_then_stops(engine: AsyncEngine, now: da
     assert done_after == 2
     async with read(engine) as conn:
         posts = await PostRepo(conn).list(1)
+        channel = await ChannelRepo(conn).get(1)
     assert posts[0].date < now - timedelta(days=3)  # the window is covered
+    assert channel is not None and not channel.history_complete  # older posts exist, unread
     ids = [p.message_id for p in posts]
     assert len(ids) == len(set(ids))
     history_requests = [k for k, _ in source.requests].count("history")
     assert history_requests == 1 + 2 + 3 * 1  # two pages while backfilling, then one per run
+
+
+async def test_a_young_channel_is_read_back_to_its_first_post_and_says_so(engine: AsyncEngine) -> None:
+    spec = SPECS["pulse_tech"]
+    clock = VirtualClock(EPOCH - timedelta(days=spec.backlog_days - 2))  # two days after it began
+    collector, _, _ = build(engine, clock)
+    await collector.enqueue(["@pulse_tech"], added_by=1)
+    complete = []
+    for _ in range(2):
+        await collector.drain()
+        async with read(engine) as conn:
+            channel = await ChannelRepo(conn).get(1)
+        assert channel is not None
+        complete.append(channel.history_complete)
+        clock.advance(3600)
+    # The first run cannot know whether older posts exist; the backfill then finds none.
+    assert complete == [False, True]
 
 
 async def test_removing_a_channel_mid_run_stops_it_cleanly(engine: AsyncEngine, now: datetime) -> None:
