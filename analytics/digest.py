@@ -14,7 +14,7 @@ from analytics.metrics import TopPost, top_posts
 from analytics.records import ToDict
 from storage.channels import ChannelRepo
 from storage.db import read
-from storage.queries import collapsed_posts
+from storage.queries import collapsed_posts, history_starts
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class DigestChannel(ToDict):
     subscribers_change: int | None
     subscribers_change_pct: float | None
     top_post: TopPost | None
+    status: str = "active"
+    status_reason: str | None = None  # why the collector gave up, when status is "failed"
+    # Set when the digest's period reaches before the oldest post read: posts are counted from here.
+    partial_from: datetime | None = None
 
     @property
     def display(self) -> str:
@@ -42,7 +46,7 @@ class DigestContent(ToDict):
     since: datetime
     now: datetime
     channels: tuple[DigestChannel, ...]
-    chart_png: bytes | None  # views per channel, only when the digest covers more than one
+    chart_png: bytes | None  # views per collected channel, only when there are several
 
 
 async def digest_content(
@@ -56,10 +60,15 @@ async def digest_content(
         if channel_ids is not None:
             wanted = set(channel_ids)
             channels = [c for c in channels if c.id in wanted]
+        starts = await history_starts(conn)
         for ch in channels:
             if ch.last_collected_at is None:
-                out.append(DigestChannel(ch.id, ch.username, ch.title, None, *([None] * 8)))
+                out.append(DigestChannel(
+                    ch.id, ch.username, ch.title, None, *([None] * 8), status=ch.status,
+                    status_reason=ch.status_reason,
+                ))
                 continue
+            start = starts.get(ch.id)
             rows = await collapsed_posts(conn, ch.id, since, now)
             m = await window_figures(conn, ch.id, since, now, rows=rows)
             by_views, _ = top_posts(rows, ch.username)
@@ -67,12 +76,15 @@ async def digest_content(
             out.append(DigestChannel(
                 ch.id, ch.username, ch.title, ch.last_collected_at, m.posts, total, m.views_mean, m.err,
                 m.subscribers, m.subscribers_change, m.subscribers_change_pct,
-                by_views[0] if by_views else None,
+                by_views[0] if by_views else None, status=ch.status, status_reason=ch.status_reason,
+                partial_from=start if start is not None and since < start else None,
             ))
+    # A channel never collected has no bar rather than one at 0.
+    shown = [c for c in out if c.last_collected_at is not None]
     chart = None
-    if len(out) > 1:
+    if len(shown) > 1:
         chart = await bars_chart(
-            [c.display for c in out], [c.views or 0 for c in out],
+            [c.display for c in shown], [c.views or 0 for c in shown],
             f"Views since {since:%Y-%m-%d %H:%M} UTC, by channel",
         )
     return DigestContent(since, now, tuple(out), chart)

@@ -59,8 +59,10 @@ def unsubscribed(deleted: int, narrowed: int, some_channels: bool) -> str:
     return f"Stopped {deleted} digest(s) in this chat."
 
 
-def _digest_channel(c: DigestChannel) -> list[str]:
+def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
     name = f"<b>{esc(c.title)}</b> (@{esc(c.username)})" if c.title else f"<b>@{esc(c.username)}</b>"
+    if c.last_collected_at is None and c.status == "failed":
+        return [f"{name}: collection failed: {esc(c.status_reason or 'unknown reason')}"]
     if c.last_collected_at is None:
         return [f"{name}: not collected yet"]
     if not c.posts:
@@ -73,6 +75,8 @@ def _digest_channel(c: DigestChannel) -> list[str]:
     if c.top_post is not None:
         p = c.top_post
         lines.append(f"   top: {link(p.link, p.excerpt or 'post')} ({human(p.views)} views)")
+    if c.partial_from is not None:
+        lines.append(f"   <i>posts read back to {when(c.partial_from, tz)} so far</i>")
     return lines
 
 
@@ -81,5 +85,5 @@ def render_digest(content: DigestContent, tz: str) -> str:
     if not content.channels:
         return lines[0] + "\nNo channels tracked yet."
     for c in content.channels:
-        lines += _digest_channel(c)
+        lines += _digest_channel(c, tz)
     return "\n".join(lines)

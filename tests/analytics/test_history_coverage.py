@@ -6,8 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import channel_summary, overview
+from analytics.service import channel_summary, digest_content, overview
 from analytics.windows import parse_window
+from bot.render_digest import render_digest
+from sandbox.botapi_html import parse_html
+from storage.channels import ChannelRepo
+from storage.db import write
 from tests.analytics.conftest import COLLECTED, P, add_channel, add_posts
 
 DAY = timedelta(days=1)
@@ -55,3 +59,17 @@ async def test_whole_history_read_shows_an_empty_previous_window_as_zero(
     assert s.previous is not None and s.previous.posts == 0  # it really published nothing then
     (row,) = await overview(engine, parse_window("7d"), now)
     assert not row.partial
+
+
+async def test_a_digest_says_which_channels_failed_or_are_still_read_back(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    filling = await add_channel(engine, "filling", COLLECTED, complete=False)
+    await add_posts(engine, filling, _posts(now, 0.5, 0.25))
+    gone = await add_channel(engine, "gone", None)
+    async with write(engine) as conn:
+        await ChannelRepo(conn).update(gone, status="failed", status_reason="@gone is private")
+    content = await digest_content(engine, None, now - DAY, now)
+    shown = parse_html(render_digest(content, "UTC")).plain
+    assert "@gone: collection failed: @gone is private" in shown
+    assert "posts read back to" in shown and "not collected yet" not in shown
