@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -147,9 +148,12 @@ def top_post(row: PostRow, username: str) -> TopPost:
 def top_posts(rows: Sequence[PostRow], username: str) -> tuple[tuple[TopPost, ...], tuple[TopPost, ...]]:
     """The three most viewed posts, and the three with the highest ER (ties: more views first)."""
     seen = [r for r in rows if r.views is not None]
-    by_views = sorted(seen, key=lambda r: (-(r.views or 0), r.message_id))[:TOP_N]
-    rated = [r for r in seen if post_er(r) is not None]
-    by_er = sorted(rated, key=lambda r: (-(post_er(r) or 0), -(r.views or 0), r.message_id))[:TOP_N]
+    # nsmallest over (sort key) instead of sorting every post: a window may hold thousands.
+    by_views = heapq.nsmallest(TOP_N, seen, key=lambda r: (-(r.views or 0), r.message_id))
+    rated = [(er, r) for r in seen if (er := post_er(r)) is not None]
+    by_er = [r for _, r in heapq.nsmallest(
+        TOP_N, rated, key=lambda pair: (-pair[0], -(pair[1].views or 0), pair[1].message_id)
+    )]
     return tuple(top_post(r, username) for r in by_views), tuple(top_post(r, username) for r in by_er)
 
 

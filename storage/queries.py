@@ -81,9 +81,10 @@ async def collapsed_posts(
 
 
 def _as_utc(value: object) -> datetime:
-    # Aggregates lose the column type, so SQLite hands back its stored text.
+    # Aggregates lose the column type, so SQLite hands back its stored text (UTC, no offset):
+    # parsed with the offset appended, in one C call, as this runs once per post.
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value + "+00:00")
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
