@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from aiogram import Bot, Dispatcher
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -110,9 +110,18 @@ async def summary(app: App) -> list[str]:
         channels = [c for c in await ChannelRepo(conn).list_all() if c.status != "paused"]
     digests = sum(1 for job in app.scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))
     p = PacingConfig.from_settings(settings)
+    # The job runs now and every interval, but a channel collected recently waits for its due time.
+    times = [t for c in channels if (t := app.collector.collection_time(c)) is not None]
+    upcoming = min(times, default=None)
+    if upcoming is None:
+        collection = "nothing to collect yet"
+    elif upcoming <= app.wiring.clock.now() + timedelta(seconds=1):
+        collection = "next collection now"
+    else:
+        collection = f"next collection {upcoming:%Y-%m-%d %H:%M} UTC"
     lines = [
-        f"ChannelPulse running as @{app.username}: {len(channels)} channel(s) tracked, collecting now "
-        f"and every {settings.collect_interval_minutes} min, {digests} digest(s) scheduled; "
+        f"ChannelPulse running as @{app.username}: {len(channels)} channel(s) tracked, {collection} "
+        f"(collection runs every {settings.collect_interval_minutes} min), {digests} digest(s) scheduled; "
         f"pacing {p.message_delay:g} s per message, +{p.batch_pause:g} s every {p.batch_every}, "
         f"+{p.extended_pause:g} s every {p.extended_every}, {p.channel_delay:g} s between channels, "
         f"{p.request_gap:g} s between requests, {p.history_limit} posts per channel run"

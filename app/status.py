@@ -11,12 +11,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.lock import lock_holder
+from collector.schedule import JOB_ID, collection_time, upcoming_run
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
 from storage.digests import DigestRepo
 from storage.migrate import current_revision
+from storage.models import Channel
 from storage.posts import PostRepo
 from storage.runs import RunRepo
+from storage.schedule import ScheduleRepo
 
 # The collector's pacing layers, in the order a run meets them (runs.pacing_seconds keys).
 LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait")
@@ -31,7 +34,10 @@ class ChannelStatus:
     reason: str | None
     posts: int
     last_collected_at: datetime | None
+    # When the running process's `collect` job really collects it (its first run at or after
+    # `due_at`); None when paused, failed, or no process is collecting.
     next_collection_at: datetime | None
+    due_at: datetime | None  # stored: the earliest a run may take it (None: at once)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,9 @@ class StatusReport:
     process_pid: int | None
     channels: tuple[ChannelStatus, ...]
     last_collection: datetime | None
-    next_collection: datetime | None
+    next_collection: datetime | None  # the earliest of the channels' next_collection_at
+    next_run: datetime | None  # the running process's `collect` job's next run, if one collects
+    collection_running: bool  # that job is collecting right now
     runs: tuple[RunStatus, ...]
     digests: tuple[DigestStatus, ...]
 
@@ -88,18 +96,28 @@ async def gather_status(
         posts = await PostRepo(conn).count_by_channel()
         recent = await RunRepo(conn).recent(limit=runs)
         subs = await DigestRepo(conn).list()
+        schedule = await ScheduleRepo(conn).get(JOB_ID)
+    # Only the process that recorded the schedule runs it; a stopped one's times mean nothing.
+    live = schedule if schedule and (process == "unknown" or pid == schedule.pid) else None
+    next_run = running = None
+    if live is not None and live.next_run_at is not None:
+        next_run, running = upcoming_run(live.next_run_at, now, live.interval), live.running
+
+    def collected_at(c: Channel) -> datetime | None:
+        if c.status not in COLLECTABLE or live is None:
+            return None
+        return collection_time(c.next_collection_at, now, next_run, live.interval, bool(running))
+
     names = {c.id: f"@{c.username}" for c in tracked}
     channels = tuple(
         ChannelStatus(
             c.id, c.username, c.title, c.status, c.status_reason, posts.get(c.id, 0),
-            c.last_collected_at, c.next_collection_at,
+            c.last_collected_at, collected_at(c), c.next_collection_at,
         )
         for c in tracked
     )
     collected = [c.last_collected_at for c in tracked if c.last_collected_at]
-    upcoming = [
-        c.next_collection_at or now for c in tracked if c.status in COLLECTABLE
-    ]
+    upcoming = [c.next_collection_at for c in channels if c.next_collection_at is not None]
     return StatusReport(
         generated_at=now,
         database=make_url(str(engine.url)).render_as_string(hide_password=True),
@@ -109,6 +127,8 @@ async def gather_status(
         channels=channels,
         last_collection=max(collected, default=None),
         next_collection=min(upcoming, default=None),
+        next_run=next_run,
+        collection_running=bool(running),
         runs=tuple(
             RunStatus(
                 r.id, names.get(r.channel_id, f"#{r.channel_id}"), r.started_at, r.finished_at,

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from app.status import LAYERS, StatusReport
+from app.status import LAYERS, ChannelStatus, StatusReport
 from storage.channels import COLLECTABLE
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -27,10 +27,31 @@ def when(moment: datetime | None, now: datetime) -> str:
 
 
 def due(moment: datetime | None, now: datetime) -> str:
-    """When a collection is due: a time ahead, or "due now" once it has passed."""
+    """When a collection happens: a time ahead, or "now" once it has come (a run takes it)."""
     if moment is None or moment <= now:
-        return "due now"
+        return "now"
     return when(moment, now)
+
+
+def next_collection(report: StatusReport) -> str:
+    """The process line's next collection: the time a run really takes a channel, or why none."""
+    if not any(c.status in COLLECTABLE for c in report.channels):
+        return "nothing to collect"
+    if report.next_collection is not None:
+        return due(report.next_collection, report.generated_at)
+    if report.process == "running":
+        return "not scheduled (the process holding the session runs no collection schedule)"
+    return "when `python main.py run` starts (it collects what is due at once, then every interval)"
+
+
+def channel_next(c: ChannelStatus, report: StatusReport) -> str:
+    if c.status not in COLLECTABLE:
+        return "—"
+    if c.next_collection_at is not None:
+        return due(c.next_collection_at, report.generated_at)
+    now = report.generated_at
+    # No schedule to go by: say when it falls due, which a started `run` honours.
+    return "at start" if c.due_at is None or c.due_at <= now else f"after {when(c.due_at, now)}"
 
 
 def _span(seconds: float) -> str:
@@ -47,10 +68,9 @@ def render_status(report: StatusReport, console: Console) -> None:
         "running": f"running (pid {report.process_pid})",
         "stopped": "not running",
     }.get(report.process, "unknown")
-    upcoming = due(report.next_collection, now) if report.next_collection else "nothing to collect"
     console.print(
         f"ChannelPulse process: {process}; last collection: {when(report.last_collection, now)}; "
-        f"next collection: {upcoming}"
+        f"next collection: {next_collection(report)}"
     )
     if not report.channels:
         console.print("No channels tracked yet: send /add_channel @name to the bot, "
@@ -64,7 +84,7 @@ def render_status(report: StatusReport, console: Console) -> None:
             name = f"@{c.username}" + (f"\n{c.title}" if c.title else "")
             table.add_row(
                 name, status, f"{c.posts:,}", when(c.last_collected_at, now),
-                due(c.next_collection_at, now) if c.status in COLLECTABLE else "—",
+                channel_next(c, report),
             )
         console.print(table)
     if report.runs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.render import esc, human, when
@@ -27,27 +27,33 @@ def status_words(channel: Channel) -> str:
     return "active"
 
 
-def next_collection(channel: Channel, now: datetime, tz: str) -> str:
+def next_collection(channel: Channel, at: datetime | None, now: datetime, tz: str) -> str:
+    """`at`: when the collector's job will really collect it (its first run at or after the due time)."""
     if channel.status in ("paused", "failed"):
         return "none"
-    if channel.next_collection_at is None or channel.next_collection_at <= now:
-        return "due now"
-    return when(channel.next_collection_at, tz)
+    if at is None:
+        return "not scheduled"
+    if at <= now:
+        return "now, in the run under way"
+    return when(at, tz)
 
 
 def render_channels(
-    channels: Sequence[Channel], counts: dict[int, ChannelCounts], now: datetime, tz: str
+    channels: Sequence[Channel], counts: dict[int, ChannelCounts], now: datetime, tz: str,
+    collect_at: Mapping[int, datetime | None],
 ) -> str:
+    """`collect_at`: channel id -> when it is really collected next (see `Collector.collection_time`)."""
     if not channels:
         return "No channels tracked yet. Add one with /add_channel @name"
     lines = [f"<b>Tracked channels: {len(channels)}</b>"]
     for ch in channels:
         tally = counts.get(ch.id, ChannelCounts())
+        upcoming = next_collection(ch, collect_at.get(ch.id), now, tz)
         lines += [
             "",
             f"{channel_name(ch)} — {status_words(ch)}",
             f"{human(tally.posts)} posts stored · {human(tally.subscribers)} subscribers",
-            f"last collected: {when(ch.last_collected_at, tz)} · next: {next_collection(ch, now, tz)}",
+            f"last collected: {when(ch.last_collected_at, tz)} · next: {upcoming}",
         ]
     return "\n".join(lines)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.render import esc, human, when
 from bot.render_channels import channel_name, status_words
@@ -26,7 +29,7 @@ def render_added(outcomes: Sequence[EnqueueOutcome]) -> str:
     return "\n".join(lines) or "Nothing to add."
 
 
-def render_status(state: CollectorState, tz: str) -> str:
+def render_status(state: CollectorState, tz: str, now: datetime) -> str:
     if not state.collecting:
         lines = ["<b>Collector: idle</b>"]
     else:
@@ -35,15 +38,27 @@ def render_status(state: CollectorState, tz: str) -> str:
         if state.message_index is not None and state.message_total is not None:
             lines.append(f"message {state.message_index} of {state.message_total}")
     if state.wait_seconds is not None and state.wait_layer is not None:
-        until = f", until {when(state.wait_until, tz)}" if state.wait_until else ""
+        until = f", {pause_end(state.wait_until, now, tz)}" if state.wait_until else ""
         lines.append(f"pausing {state.wait_seconds:.1f} s ({esc(state.wait_layer)} pause){until}")
     queue = f"{state.queue_length} channel(s) due"
     if state.queue_length and state.eta is not None:
         queue += f", done about {when(state.eta, tz)}"
     lines.append(queue)
-    lines.append(f"next scheduled run: {when(state.next_run, tz, never='not scheduled')}")
+    # The time a channel is really collected next (the job's first run at or after its due time).
+    label = "after this run, next collection" if state.collecting else "next collection"
+    lines.append(f"{label}: {when(state.next_collection, tz, never='none scheduled')}")
     lines.append(f"FloodWaits today: {state.flood_waits_today}")
     return "\n".join(lines)
+
+
+def pause_end(until: datetime, now: datetime, tz: str) -> str:
+    """"until 13:00:07 CET (3 s left)": pauses last seconds, so the minute alone says nothing."""
+    left = max(0.0, (until - now).total_seconds())
+    if left >= 3600:
+        return f"until {when(until, tz)} ({left / 3600:.1f} h left)"
+    local = until.astimezone(ZoneInfo(tz))
+    span = f"{math.ceil(left)} s" if left < 60 else f"{left / 60:.0f} min"
+    return f"until {local:%H:%M:%S} {local.tzname()} ({span} left)"
 
 
 def first_collection_done(channel: Channel, posts_stored: int) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from collector.schedule import JOB_ID, clock_rate, on_clock
 from collector.service import Collector
 
-JOB_ID = "collect"
 # A run that could not start on time (a long drain, a suspended laptop) still runs when it can.
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -27,7 +27,11 @@ def schedule_collection(scheduler: AsyncIOScheduler, collector: Collector, inter
 
     def next_run() -> datetime | None:
         current = scheduler.get_job(JOB_ID)
-        return getattr(current, "next_run_time", None) if current else None
+        moment = getattr(current, "next_run_time", None) if current else None
+        return on_clock(moment, collector.clock) if moment is not None else None
 
+    # One interval for the job and for the collector's sums of when a channel is collected, on the
+    # collector's clock (the sandbox's runs faster than the scheduler's wall clock).
+    collector.interval = timedelta(minutes=interval_minutes) * clock_rate(collector.clock)
     collector.wake_hook = wake_now
     collector.next_run_hook = next_run

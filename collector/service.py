@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ from collector.clock import Clock
 from collector.notifier import Notifier
 from collector.pacing import Pacer, PacingConfig
 from collector.refs import RefError, parse_ref
+from collector.schedule import JOB_ID, collection_time, due_again
 from collector.source import ChannelSource, ChannelUnavailable, SourceDisconnected
-from storage.channels import ChannelRepo
+from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
 from storage.runs import RunRepo
+from storage.schedule import JobSchedule, ScheduleRepo
 
 log = logging.getLogger("collector")
 
@@ -44,8 +47,11 @@ class CollectorState:
     wait_until: datetime | None
     queue_length: int
     eta: datetime | None
-    next_run: datetime | None
+    next_run: datetime | None  # the `collect` job's next run
     flood_waits_today: int
+    # When a channel is next collected once the run in progress (if any) is over; None: never
+    # (nothing collectable, or no scheduler).
+    next_collection: datetime | None = None
 
 
 class Collector:
@@ -68,6 +74,9 @@ class Collector:
         self._channel: str | None = None
         self._progress: tuple[int, int] | None = None
         self._queue_length = 0
+        self._tried: set[int] = set()  # channels this drain has taken (or is taking) already
+        self._current: int | None = None
+        self._dues: tuple[datetime | None, ...] = ()  # collectable channels' due times, as last read
         self._floods: tuple[date, int] = (clock.now().date(), 0)
         self.wake_hook: Callable[[], None] | None = None  # set by schedule_collection
         self.next_run_hook: Callable[[], datetime | None] | None = None
@@ -113,11 +122,12 @@ class Collector:
             self._woken = True
             return
         self._draining = True
-        tried: set[int] = set()
+        self._tried = tried = set()
         current = asyncio.current_task()
         if current is not None:
             self._tasks.add(current)  # so aclose() can stop a drain the scheduler started
         try:
+            await self._save_schedule(running=True)
             while True:
                 self._woken = False
                 if self.pacer.blocked_for() > 0:
@@ -126,7 +136,7 @@ class Collector:
                     break
                 async with read(self.engine) as conn:
                     channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried))
-                    self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
+                await self._refresh_queue()
                 if channel is None:
                     if self._woken:
                         continue
@@ -141,8 +151,10 @@ class Collector:
             self._progress = None
             try:
                 await self._refresh_queue()
+                await self._save_schedule(running=False)
             finally:
                 self._draining = False
+                self._tried = set()
         if self._woken:
             # Woken while this drain was finishing: the scheduler would skip that wake as an
             # overlapping run of this very job, and the channel would wait a whole interval.
@@ -152,7 +164,7 @@ class Collector:
             task.add_done_callback(self._tasks.discard)
 
     async def _collect_one(self, channel: Channel) -> None:
-        self._channel, self._progress = channel.username, None
+        self._channel, self._current, self._progress = channel.username, channel.id, None
         self.pacer.start_channel()
         await self.pacer.before_channel()
         async with write(self.engine) as conn:
@@ -182,18 +194,18 @@ class Collector:
                 # One broken channel must not starve the queue: record why, retry it next round.
                 error = f"unexpected error: {type(exc).__name__}: {exc}"
                 log.exception("@%s: run failed; the channel is retried next round", channel.username)
-                await self._set(channel.id, next_collection_at=self.clock.now() + self.interval * 0.9)
+                await self._set(channel.id, next_collection_at=self._due_again())
             except asyncio.CancelledError:
                 # Posts stored so far stay; the record says why the run is short, then we stop.
                 await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
                 raise
             if outcome is not None:
-                now = self.clock.now()
-                # A little slack, so a channel finished late in one round is due again at the next.
-                await self._set(channel.id, status="active", status_reason=None, last_collected_at=now,
-                                next_collection_at=now + self.interval * 0.9)
+                # Due again just before the job's next run, so that run is the one shown and taken.
+                await self._set(channel.id, status="active", status_reason=None,
+                                last_collected_at=self.clock.now(), next_collection_at=self._due_again())
         finally:
             self.pacer.end_channel()
+            self._current = None
         await self._finish(channel, run_id, tally, error)
         if channel.id in self._stop:
             self._stop.discard(channel.id)
@@ -220,6 +232,7 @@ class Collector:
     async def pause(self, channel_id: int) -> None:
         await self._set(channel_id, status="paused")
         self._stop_if_running(channel_id)
+        await self._refresh_queue()
 
     async def resume(self, channel_id: int) -> None:
         async with write(self.engine) as conn:
@@ -246,13 +259,26 @@ class Collector:
     def state(self) -> CollectorState:
         wait = self.pacer.current
         index, total = self._progress or (None, None)
+        now, next_run = self.clock.now(), self._next_run()
+        # Channels due now are taken by the run in progress, then wait for the next one like the
+        # rest: so this is the first collection after the current run.
+        upcoming = (collection_time(due, now, next_run, self.interval) for due in self._dues)
         return CollectorState(
             collecting=self._draining, channel=self._channel, message_index=index, message_total=total,
             wait_seconds=wait.seconds if wait else None, wait_layer=wait.layer if wait else None,
             wait_until=wait.until if wait else None, queue_length=self._queue_length,
-            eta=self._eta(), next_run=self.next_run_hook() if self.next_run_hook else None,
-            flood_waits_today=self._floods_today(),
+            eta=self._eta(), next_run=next_run, flood_waits_today=self._floods_today(),
+            next_collection=min((t for t in upcoming if t is not None), default=None),
         )
+
+    def collection_time(self, channel: Channel) -> datetime | None:
+        """When `channel` is really collected: now if the run under way takes it, else the job's first
+        run at or after its due time; None when paused, failed or nothing is scheduled."""
+        if channel.status not in COLLECTABLE:
+            return None
+        in_this_run = self._draining and (channel.id == self._current or channel.id not in self._tried)
+        return collection_time(channel.next_collection_at, self.clock.now(), self._next_run(),
+                               self.interval, running=in_this_run)
 
     def estimate_channel_seconds(self) -> float:
         """A full channel run at the policy's pace: its message gaps, the channel delay, a few gates."""
@@ -295,3 +321,20 @@ class Collector:
     async def _refresh_queue(self) -> None:
         async with read(self.engine) as conn:
             self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
+            tracked = await ChannelRepo(conn).list_all()
+        self._dues = tuple(c.next_collection_at for c in tracked if c.status in COLLECTABLE)
+
+    def _next_run(self) -> datetime | None:
+        return self.next_run_hook() if self.next_run_hook else None
+
+    def _due_again(self) -> datetime:
+        return due_again(self.clock.now(), self._next_run(), self.interval)
+
+    async def _save_schedule(self, running: bool) -> None:
+        """Record the job's next run for `python main.py status`, which has no scheduler to ask."""
+        if self.next_run_hook is None:
+            return  # no scheduler (`collect --once`): nothing is scheduled to record
+        schedule = JobSchedule(JOB_ID, self._next_run(), self.interval, os.getpid(), running,
+                               self.clock.now())
+        async with write(self.engine) as conn:
+            await ScheduleRepo(conn).save(schedule)

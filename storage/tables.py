@@ -176,6 +176,20 @@ alerts = Table(
 )
 
 
+# The `collect` job's next run as the running process sees it, so `python main.py status` (which
+# has no scheduler) can tell when a channel will really be collected. One row per job id.
+job_schedule = Table(
+    "job_schedule",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("next_run_at", UTCDateTime),
+    Column("interval_seconds", Float, nullable=False),
+    Column("pid", Integer, nullable=False),  # the process whose scheduler this is
+    Column("running", Boolean, nullable=False, server_default="0"),  # a run is under way
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
 Index("ix_posts_channel_date", posts.c.channel_id, posts.c.date)
 Index("ix_runs_channel_started", runs.c.channel_id, runs.c.started_at)
 Index("ix_subscriber_snapshots_taken", subscriber_snapshots.c.channel_id, subscriber_snapshots.c.taken_at)

@@ -16,9 +16,14 @@ from collector.service import Collector
 from settings import Settings
 
 
-async def cmd_channels(message: Message, engine: AsyncEngine, settings: Settings, clock: Clock) -> None:
+async def cmd_channels(
+    message: Message, engine: AsyncEngine, settings: Settings, clock: Clock, collector: Collector
+) -> None:
     channels, counts = await list_channels(engine)
-    await reply(message, render_channels(channels, counts, clock.now(), settings.digest_timezone))
+    # The time the collector's job will really take each one, not the bare due time stored.
+    collect_at = {c.id: collector.collection_time(c) for c in channels}
+    text = render_channels(channels, counts, clock.now(), settings.digest_timezone, collect_at)
+    await reply(message, text)
 
 
 async def cmd_pause(

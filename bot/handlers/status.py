@@ -6,14 +6,15 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from bot.clock import Clock
 from bot.delivery import reply
 from bot.render_collect import render_status
 from collector.service import Collector
 from settings import Settings
 
 
-async def cmd_status(message: Message, collector: Collector, settings: Settings) -> None:
-    await reply(message, render_status(collector.state(), settings.digest_timezone))
+async def cmd_status(message: Message, collector: Collector, settings: Settings, clock: Clock) -> None:
+    await reply(message, render_status(collector.state(), settings.digest_timezone, clock.now()))
 
 
 def build_router() -> Router:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
 from collector.job import JOB_ID
 from sandbox.botapi import BotAPIServer
 from settings import Settings, load_settings
-from storage.db import read
+from storage.channels import ChannelRepo
+from storage.db import read, write
+from storage.migrate import open_database
 from storage.posts import PostRepo
 
 FAST = 0.002  # 500x: a channel's 80 s of pacing in a sixth of a second
@@ -62,8 +65,9 @@ async def test_an_admin_adds_a_channel_and_hears_when_its_first_collection_is_do
 async def test_the_summary_says_what_runs_and_how_fast_it_may_collect(running) -> None:
     app, _ = running
     [line] = await summary(app)
-    assert line.startswith("ChannelPulse running as @pulse_test_bot: 0 channel(s) tracked, collecting now "
-                           "and every 60 min, 0 digest(s) scheduled; pacing 0.5 s per message, "
+    assert line.startswith("ChannelPulse running as @pulse_test_bot: 0 channel(s) tracked, nothing to "
+                           "collect yet (collection runs every 60 min), 0 digest(s) scheduled; "
+                           "pacing 0.5 s per message, "
                            "+3 s every 5, +10 s every 20, 8 s between channels")
 
 
@@ -148,3 +152,30 @@ async def test_a_collection_that_meets_a_locked_database_is_retried_not_failed()
         await _until(lambda: len(calls) == 2, 5)
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_the_summary_names_the_run_that_collects_a_recently_collected_channel(
+    settings: Settings,
+) -> None:
+    wiring, _server = await sandbox_wiring(settings, Knobs(scale=FAST))
+    now = wiring.clock.now()
+    engine = await open_database(settings.database_url)
+    async with write(engine) as conn:
+        channel, _ = await ChannelRepo(conn).add("@pulse_tech", "pulse_tech", None, now - timedelta(hours=1))
+        await ChannelRepo(conn).update(
+            channel.id, status="active", last_collected_at=now - timedelta(minutes=5),
+            next_collection_at=now + timedelta(minutes=30),
+        )
+    await engine.dispose()
+    app = await start_app(wiring)
+    try:
+        [line] = await summary(app)
+    finally:
+        await app.close()
+        await wiring.close()
+    # The run at start finds it not due; the job's next run (an hour of wall time, 500 h on the
+    # sandbox's fast clock) is the one that collects it, and the summary says so, not "now".
+    found = re.search(r"1 channel\(s\) tracked, next collection (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", line)
+    assert found, line
+    at = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(at - (now + timedelta(minutes=60) / FAST)) < timedelta(minutes=5)

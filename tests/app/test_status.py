@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -19,12 +20,24 @@ from storage.migrate import open_database
 from storage.models import Post, RunResult
 from storage.posts import PostRepo
 from storage.runs import RunRepo
+from storage.schedule import JobSchedule, ScheduleRepo
 
 ROOT = Path(__file__).resolve().parents[2]
 PACING = {"message": 24.5, "batch": 27.0, "extended": 20.0, "channel": 8.0, "request_gap": 1.2}
 
 
+async def _schedule(
+    engine: AsyncEngine, now: datetime, next_run: timedelta, running: bool = False, pid: int | None = None
+) -> None:
+    """What a running process's collector records: its `collect` job's next run."""
+    async with write(engine) as conn:
+        await ScheduleRepo(conn).save(JobSchedule(
+            "collect", now + next_run, timedelta(minutes=60), pid or os.getpid(), running, now,
+        ))
+
+
 async def _seed(engine: AsyncEngine, now: datetime) -> None:
+    await _schedule(engine, now, timedelta(minutes=40))
     async with write(engine) as conn:
         channels, runs = ChannelRepo(conn), RunRepo(conn)
         good, _ = await channels.add("@good", "good", 1, now - timedelta(hours=2))
@@ -57,7 +70,10 @@ async def test_report_shows_channels_failures_runs_and_digests(engine: AsyncEngi
     assert by_name["gone"].status == "failed"
     assert by_name["gone"].reason == "the channel is private (CHANNEL_PRIVATE)"
     assert report.last_collection == now - timedelta(minutes=30)
-    assert report.next_collection == now + timedelta(minutes=30)  # the failed channel is not due
+    # Due in 30 min, but the job's next run is in 40: that run collects it (the failed one never).
+    assert report.next_collection == now + timedelta(minutes=40)
+    assert by_name["good"].due_at == now + timedelta(minutes=30)
+    assert by_name["gone"].next_collection_at is None
     newest, older = report.runs
     assert (newest.channel, newest.error) == ("@gone", "ChannelPrivateError")
     assert older.seconds == 120.0 and older.pacing_seconds == PACING and older.flood_waits == 1
@@ -74,7 +90,8 @@ async def test_json_has_every_pacing_layer_and_iso_times(engine: AsyncEngine, no
     assert list(run["pacing_seconds"]) == list(LAYERS)
     assert run["pacing_seconds"]["flood_wait"] == 0.0 and run["pacing_seconds"]["batch"] == 27.0
     assert run["flood_waits"] == 1 and run["flood_wait_seconds"] == 30.0
-    assert datetime.fromisoformat(data["next_collection"]) == now + timedelta(minutes=30)
+    assert datetime.fromisoformat(data["next_collection"]) == now + timedelta(minutes=40)
+    assert datetime.fromisoformat(data["next_run"]) == now + timedelta(minutes=40)
 
 
 async def test_terminal_tables_name_the_failure_and_the_layers(engine: AsyncEngine, now: datetime) -> None:
@@ -87,7 +104,7 @@ async def test_terminal_tables_name_the_failure_and_the_layers(engine: AsyncEngi
         assert header in text
     assert "1 (30s)" in text and "27.0" in text
     assert "weekly Mon 09:30 Europe/Berlin" in text
-    assert "(in 30m)" in text and "(30m ago)" in text
+    assert "(in 40m)" in text and "(30m ago)" in text
 
 
 def test_cli_status_json_reads_what_is_stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,6 +147,7 @@ async def test_a_run_in_progress_and_a_due_channel_read_as_such(engine: AsyncEng
     async with write(engine) as conn:
         channel, _ = await ChannelRepo(conn).add("@fresh", "fresh", None, now - timedelta(minutes=5))
         await RunRepo(conn).start(channel.id, now - timedelta(seconds=40))
+    await _schedule(engine, now, timedelta(minutes=20), running=True)
     report = await gather_status(engine, now)
     (run,) = report.runs
     assert run.finished_at is None and run.seconds is None
@@ -137,7 +155,7 @@ async def test_a_run_in_progress_and_a_due_channel_read_as_such(engine: AsyncEng
     out = io.StringIO()
     render_status(report, Console(file=out, width=250))
     text = out.getvalue()
-    assert "running" in text and "next collection: due now" in text
+    assert "running" in text and "next collection: now" in text
     assert "ChannelPulse process: unknown" in text  # no session path given
 
 
@@ -173,3 +191,41 @@ def test_status_names_the_process_holding_the_session(
         proc.communicate(input="", timeout=10)
     with SessionLock(tmp_path / "data" / "pulse.session"):
         pass  # status never kept the lock for itself
+
+
+async def test_a_stopped_process_schedules_nothing_and_status_says_so(
+    engine: AsyncEngine, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _seed(engine, now)  # recorded by a process that is gone: its next run will not happen
+    monkeypatch.setattr("app.status.lock_holder", lambda session: None)
+    report = await gather_status(engine, now, session=tmp_path / "pulse.session")
+    assert report.process == "stopped" and report.next_collection is None and report.next_run is None
+    out = io.StringIO()
+    render_status(report, Console(file=out, width=250))
+    text = out.getvalue()
+    assert "next collection: when `python main.py run` starts" in text
+    assert "after 2026-03-02 12:30 UTC (in 30m)" in text  # its due time, which a started run honours
+
+
+async def test_only_the_process_that_recorded_the_schedule_is_believed(
+    engine: AsyncEngine, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _seed(engine, now)
+    session = tmp_path / "pulse.session"
+    # `collect --once` (no schedule of its own) holds the lock now; the schedule is an old run's.
+    monkeypatch.setattr("app.status.lock_holder", lambda session: os.getpid() + 1)
+    assert (await gather_status(engine, now, session=session)).next_collection is None
+    monkeypatch.setattr("app.status.lock_holder", lambda session: os.getpid())
+    assert (await gather_status(engine, now, session=session)).next_collection == now + timedelta(minutes=40)
+
+
+async def test_a_run_skipped_while_the_last_one_drained_moves_the_schedule_on(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    await _seed(engine, now)
+    # Recorded 40 min ago for 10 min ago (the job skipped that run): the next is in 50 min, and the
+    # channel due in 30 min waits for it.
+    await _schedule(engine, now - timedelta(minutes=40), timedelta(minutes=30))
+    report = await gather_status(engine, now)
+    assert report.next_run == now + timedelta(minutes=50)
+    assert report.next_collection == now + timedelta(minutes=50)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.render import utf16_len
 from storage.db import read
 from storage.posts import PostRepo
@@ -11,6 +13,7 @@ from tests.bot.seed import add_channel
 
 async def test_channels_shows_status_reason_posts_subscribers_and_times(running: Harness) -> None:
     now = running.clock.now()
+    running.collector.next_run_hook = lambda: now + timedelta(minutes=40)  # the job's next run
     await add_channel(running.engine, "alpha_news", now, title="Alpha News", posts=12, subscribers=12_345)
     await add_channel(running.engine, "ghostchan", now, status="failed", reason="the channel is private")
     await add_channel(running.engine, "fresh_one", now, status="queued")
@@ -18,8 +21,9 @@ async def test_channels_shows_status_reason_posts_subscribers_and_times(running:
     assert "Tracked channels: 3" in text
     assert "Alpha News (@alpha_news) — active" in text
     assert "12 posts stored · 12.3K subscribers" in text
-    # 12:00 UTC on 2 March is 13:00 in Berlin; collected 30 min before, next in 30 min.
-    assert "last collected: 2 Mar 12:30 CET · next: 2 Mar 13:30 CET" in text
+    # 12:00 UTC on 2 March is 13:00 in Berlin; collected 30 min before and due in 30 min, so the
+    # job's run in 40 min is the one that collects it.
+    assert "last collected: 2 Mar 12:30 CET · next: 2 Mar 13:40 CET" in text
     assert "@ghostchan — failed: the channel is private" in text
     assert "@fresh_one — queued, first collection pending" in text
     assert "unknown subscribers" in text  # never a 0 for a count we do not have

@@ -37,13 +37,15 @@ async def test_status_answers_during_a_paced_collection_before_it_finishes(runni
     status = await running.ask_one("/status")
     assert running.collector.state().collecting
     expected = (
-        r"Collector: collecting @pulse_(news|tech)\nmessage 20 of 50\npausing (\d+\.\d) s \(extended pause\)"
+        r"Collector: collecting @pulse_(news|tech)\nmessage 20 of 50\n"
+        r"pausing (\d+\.\d) s \(extended pause\), until \d\d:\d\d:\d\d CET \((\d+) s left\)"
     )
     found = re.search(expected, status.text)
     assert found, status.text
     # 13.5 s less the time message 20 took to process (gaps run start to start), which at this
     # compression is a visible share of a second on a loaded machine.
     assert 0 < float(found.group(2)) <= 13.5
+    assert 0 < int(found.group(3)) <= 14  # a seconds pause ends to the second, not "until 13:00"
 
     news = await running.server.next_messages(ADMIN, 2, within=20)
     assert sorted(m.text.split(" is done")[0] for m in news) == [
