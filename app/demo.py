@@ -89,6 +89,7 @@ async def run_demo(
     if task.exception() is not None:
         view.note(f"demo stopped: {task.exception()}")
         return 1
+    await view.flush(server, SANDBOX_ADMIN)  # anything the bot said while the app stopped
     view.finish(time.monotonic() - began)
     return 0
 
@@ -131,19 +132,23 @@ async def _quiet(server: Any, chat: int) -> None:
 
 
 def _quiet_logging(view: Transcript) -> Any:
-    """Only warnings reach the terminal as log lines; pacing lines join the transcript instead."""
+    """Only warnings reach the terminal as log lines; pacing lines join the transcript instead, and
+    the collector's end-of-run lines close each run's part of the timeline."""
     root = logging.getLogger()
     levels = [(h, h.level) for h in root.handlers]
     for handler, _ in levels:
         handler.setLevel(logging.WARNING)
-    pacing = logging.getLogger("collector.pacing")
-    old_level = pacing.level
-    pacing.setLevel(logging.INFO)
-    pacing.addHandler(view.pacing_handler)
+    # "collector.pacing" records reach the "collector" logger's handler too.
+    loggers = [logging.getLogger("collector"), logging.getLogger("collector.pacing")]
+    old_levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.INFO)
+    loggers[0].addHandler(view.pacing_handler)
 
     def restore() -> None:
-        pacing.removeHandler(view.pacing_handler)
-        pacing.setLevel(old_level)
+        loggers[0].removeHandler(view.pacing_handler)
+        for logger, level in zip(loggers, old_levels, strict=True):
+            logger.setLevel(level)
         for handler, level in levels:
             handler.setLevel(level)
 

@@ -14,47 +14,55 @@ INDENT = " " * 14
 
 
 class PacingLines(logging.Handler):
-    """Turns the pacer's "Rate limiting" records into transcript lines.
+    """Turns the collector's pacing records into transcript lines, and closes each run with one line.
 
-    The first channel's run shows every pause but the 0.5 s message gaps (counted instead); later
-    runs repeat the same pattern, so each becomes one line with its totals per layer.
+    The first channel's run shows every pause but the 0.5 s message gaps (counted instead), and the
+    first pause between channels shows too; later runs repeat the same pattern. Every run ends with
+    one line of its pauses per layer, printed as the run ends, so it comes before the bot's news of
+    that run and the timeline is complete when the script is.
     """
 
     def __init__(self, view: Transcript) -> None:
         super().__init__(logging.INFO)
         self.view = view
-        self.detailed = True
+        self.runs = 0
+        self.channel_shown = False
+        self.gaps = 0
         self.counts: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if not text.startswith("Rate limiting") or not isinstance(record.args, tuple) or len(record.args) < 2:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.name == "collector" and "run %d done" in str(record.msg) and args:
+            self.close_run(str(args[0]))  # the collector's "@%s: run %d done: ..." line
             return
-        layer, seconds = str(record.args[0]), float(record.args[1])
-        if layer == "channel" and not self.detailed:
-            self.flush()
+        text = record.getMessage()
+        if not text.startswith("Rate limiting") or len(args) < 2:
+            return
+        layer, seconds = str(args[0]), float(args[1])
         self.counts[layer] += 1
         self.seconds[layer] += seconds
-        if layer == "message" or not self.detailed:
+        if layer == "message":
+            self.gaps += 1
             return
-        gaps = self.counts.pop("message", 0)
-        self.seconds.pop("message", None)
-        skipped = f"  [after {gaps} x 0.5 s message gaps]" if gaps else ""
-        self.view.line(f"{INDENT}⏱ {text}, {seconds * self.view.scale:.1f} s here{skipped}")
-        if layer == "channel":
-            self.detailed = False
-            self.counts.clear()
-            self.seconds.clear()
+        if self.runs == 0 or (layer == "channel" and not self.channel_shown):
+            self.channel_shown |= layer == "channel"
+            skipped = f"  [after {self.gaps} x 0.5 s message gaps]" if self.gaps else ""
+            self.view.pacing(f"⏱ {text}, {seconds * self.view.scale:.1f} s here{skipped}")
+        self.gaps = 0
 
-    def flush(self) -> None:
-        """One line for the pauses since the last one printed (a whole channel's run)."""
+    def close_run(self, channel: str | None) -> None:
+        """One line for the pauses since the last one closed: `channel`'s run, or (None) the pauses
+        of a run the stop cut short."""
         if not self.counts:
             return
         total = sum(self.seconds.values())
         parts = ", ".join(f"{n} {layer}" for layer, n in self.counts.most_common())
-        self.view.line(f"{INDENT}⏱ Rate limiting, the same layers again: {parts} pauses, "
-                       f"{total:.0f} s in all ({total * self.view.scale:.1f} s here)")
+        who = f"@{channel.lstrip('@')}'s run" if channel else "the run cut short by the stop"
+        self.view.pacing(f"⏱ Rate limiting in {who}: {parts} pauses, {total:.0f} s in all "
+                         f"({total * self.view.scale:.1f} s here)")
+        self.runs += 1
+        self.gaps = 0
         self.counts.clear()
         self.seconds.clear()
 
@@ -66,6 +74,23 @@ class Transcript:
         self.saved: list[Path] = []
         self.pacing_handler = PacingLines(self)
         self._shown = 0
+        self._chat: tuple[Any, int] | None = None  # the server and chat `follow` shows
+
+    def pacing(self, text: str) -> None:
+        """A timeline line, after whatever the bot said before it (so the screen keeps the order)."""
+        self.catch_up()
+        self.line(f"{INDENT}{text}")
+
+    def catch_up(self) -> None:
+        """Show the bot's text messages that arrived already; one with a file waits for `flush`,
+        which saves it off the loop."""
+        if self._chat is None:
+            return
+        server, chat = self._chat
+        messages = server.messages(chat)
+        while self._shown < len(messages) and messages[self._shown].data is None:
+            self.bot(messages[self._shown])
+            self._shown += 1
 
     def line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -114,6 +139,7 @@ class Transcript:
 
     async def follow(self, server: Any, chat: int) -> None:
         """Print what the bot sends to `chat` as it arrives (notifications included)."""
+        self._chat = (server, chat)
         while True:
             await self.flush(server, chat)
             await asyncio.sleep(0.1)
@@ -126,7 +152,8 @@ class Transcript:
             self._shown += 1
 
     def finish(self, seconds: float) -> None:
-        self.pacing_handler.flush()
+        """The closing lines, last: the timeline and the chat were shown whole before them."""
+        self.pacing_handler.close_run(None)
         self.line("")
         self.line(f"Demo finished in {seconds:.0f} s. Files written to {self.files.resolve()}:")
         for path in self.saved:

@@ -33,9 +33,31 @@ async def test_the_demo_shows_the_chat_and_the_pacing_and_writes_chart_and_csv(t
     assert "⏱ Rate limiting: extended pause" in screen and "(message 0.5 + batch 3 + extended 10)" in screen
     assert "message 0.1" not in screen
     assert "Demo finished in" in screen
+    lines = screen.splitlines()
+    # Each run's timeline closes as the run ends: before the bot's news of a finished run, and all
+    # of it before the script goes on once the collector is idle (nothing trails behind).
+    tech_done = _index(lines, "bot   ◂ First collection of Pulse Tech Digest (@pulse_tech) is done")
+    assert _index(lines, "⏱ Rate limiting in @pulse_tech's run: ") < tech_done
+    private_closed = _index(lines, "⏱ Rate limiting in @pulse_private's run: ")
+    assert _index(lines, "bot   ◂ Could not collect @pulse_private") < private_closed
+    timeline = [i for i, line in enumerate(lines) if "⏱" in line]
+    assert max(timeline) == private_closed < _index(lines, "admin ▸ /channels")
+    # The "done" line and the files written are the last part, with nothing after them.
+    finished = _index(lines, "Demo finished in")
+    assert lines[finished].endswith(f"Files written to {(tmp_path / 'out').resolve()}:")
     charts = sorted((tmp_path / "out").glob("*.png"))
     assert charts and all(p.read_bytes().startswith(b"\x89PNG") for p in charts)
     [export] = (tmp_path / "out").glob("*.csv")
     rows = list(csv.DictReader(io.StringIO(export.read_text())))
     assert len(rows) == 50
     assert str(export) in screen
+    listed = lines[finished + 1:]
+    assert all(line.startswith("  ") for line in listed)
+    assert sorted(Path(line.strip()).name for line in listed) == sorted(p.name for p in [*charts, export])
+
+
+def _index(lines: list[str], text: str) -> int:
+    """The screen line holding `text` (the only one)."""
+    found = [i for i, line in enumerate(lines) if text in line]
+    assert len(found) == 1, (text, found)
+    return found[0]
