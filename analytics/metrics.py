@@ -49,6 +49,12 @@ class WindowMetrics(ToDict):
     paid_reactions_per_post: float | None
     replies_per_post: float | None
 
+    @property
+    def change_starts_late(self) -> datetime | None:
+        """When the subscriber change starts, if later than the window (tracked for less)."""
+        since = self.subscribers_change_since
+        return since if since is not None and (self.start is None or since > self.start) else None
+
 
 @dataclass(frozen=True)
 class TopPost(ToDict):

@@ -10,7 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, String, and_, case, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import FromClause
 
@@ -143,14 +154,16 @@ async def subscribers_at_each(
 
 async def subscribers_by_channel(
     conn: AsyncConnection, start: datetime | None, end: datetime
-) -> dict[int, tuple[int | None, int | None]]:
+) -> dict[int, tuple[int | None, SubscriberPoint | None]]:
     """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
     ss, ch = subscriber_snapshots, channels
     known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
 
     def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
+        # The count and when it was taken, as one "taken_at|count" text, to stay one subquery.
         order = ss.c.taken_at.desc() if newest else ss.c.taken_at
-        return select(ss.c.subscribers).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
+        point = cast(ss.c.taken_at, String) + "|" + cast(ss.c.subscribers, String)
+        return select(point).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
 
     at_end = first(ss.c.taken_at <= end, newest=True)
     # The base must be an earlier snapshot than the end's, or the "change" would compare a count
@@ -165,7 +178,13 @@ async def subscribers_by_channel(
     )
     base = inside if before is None else func.coalesce(before, inside)
     rows = await conn.execute(select(ch.c.id, at_end, base))
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (_point(r[1]).subscribers if r[1] else None, _point(r[2]) if r[2] else None)
+            for r in rows}
+
+
+def _point(packed: str) -> SubscriberPoint:
+    taken_at, count = packed.rsplit("|", 1)
+    return SubscriberPoint(_as_utc(taken_at), int(count))
 
 
 async def first_subscribers(

@@ -31,7 +31,8 @@ async def test_seven_day_window_every_metric(engine: AsyncEngine, pulse: int, no
     assert (m.subscribers_change, m.subscribers_change_since) == (100, t("2026-02-23 10:00"))
     assert m.subscribers_change_pct == pytest.approx(10.0)
     # 9 (at the boundary), 10, album 11-13, 14, 15 (unknown views), 16, 19; not 17 (deleted) or 18.
-    assert m.posts == 7 and m.posts_per_day == pytest.approx(1.0)
+    # Per day of the window that was read: up to the last collection, half an hour before now.
+    assert m.posts == 7 and m.posts_per_day == pytest.approx(7 / (7 - 0.5 / 24))
     assert m.views_posts == 6
     assert m.views_mean == pytest.approx(1560 / 6)  # 60+100+200+1000+120+80
     assert m.views_median == pytest.approx(110.0)  # the viral 1000 barely moves the median
@@ -91,7 +92,8 @@ async def test_all_window_counts_days_from_the_first_post(
     s = await channel_summary(engine, pulse, parse_window("all"), now, "UTC")
     assert s.previous is None and s.current is not None
     assert s.current.posts == 9
-    assert s.current.posts_per_day == pytest.approx(9 / (10 + 4 / 24))
+    # From the first post (02-20 08:00) to the last collection (03-02 11:30).
+    assert s.current.posts_per_day == pytest.approx(9 / (10 + 3.5 / 24))
     assert (s.current.subscribers_change, s.current.subscribers_change_since) == (150, t("2026-02-16 00:00"))
 
 
