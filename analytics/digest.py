@@ -86,6 +86,7 @@ async def digest_content(
     if len(shown) > 1:
         chart = await bars_chart(
             [c.display for c in shown], [c.views or 0 for c in shown],
-            f"Views since {since:%Y-%m-%d %H:%M} UTC, by channel",
+            # The digest's text says since when, in the subscriber's time zone.
+            "Views of the posts in this digest, by channel",
         )
     return DigestContent(since, now, tuple(out), chart)

@@ -214,12 +214,12 @@ async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[O
                 None, None, None, None, status_reason=ch.status_reason,
             ))
             continue
-        n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
+        n, seen, views, inter, rated_views = aggregates.get(ch.id, (0, 0, None, None, None))
         per_post = views / seen if seen and views is not None else None
         out.append(OverviewRow(
             ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
             pct(change, base.subscribers if base else None), n, per_post, pct(per_post, subs),
-            pct(inter, views), status_reason=ch.status_reason, history_from=since,
+            pct(inter, rated_views), status_reason=ch.status_reason, history_from=since,
             partial=since is not None and (start is None or start < since),
             subscribers_change_since=base.taken_at
             if base and change is not None and (start is None or base.taken_at > start) else None,

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import channel_summary
+from analytics.service import channel_summary, overview
 from analytics.windows import parse_window
 from tests.analytics.conftest import (
     COLLECTED,
@@ -128,3 +128,28 @@ async def test_err24_band_includes_exactly_20h_and_48h(engine: AsyncEngine, now:
     m = (await channel_summary(engine, cid, parse_window("7d"), now, "UTC")).current
     assert m is not None and m.err24_posts == 2
     assert m.err24 == pytest.approx((200 + 400) / 2 / 1000 * 100)
+
+
+async def test_er_is_unknown_when_no_interaction_counter_is(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "quiet", COLLECTED)
+    await add_posts(engine, cid, (P(1, "2026-03-01 09:00", 500), P(2, "2026-03-01 10:00", 700)))
+    s = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    assert s.current is not None and s.current.views_mean == 600
+    assert s.current.er is None and all(p.er is None for p in s.top_by_views)
+    (row,) = await overview(engine, parse_window("7d"), now)
+    assert row.er is None and row.views_per_post == 600
+
+
+async def test_an_albums_excerpt_is_its_first_captioned_item(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "album", COLLECTED)
+    await add_posts(engine, cid, (
+        P(21, "2026-03-01 09:00", 900, grouped=5, text="Our launch day"),
+        P(22, "2026-03-01 09:00", 950, grouped=5, text="screenshot 2"),
+        P(23, "2026-03-01 09:00", 800, grouped=5),
+        P(31, "2026-03-01 10:00", 100, grouped=6),
+        P(32, "2026-03-01 10:00", 120, grouped=6, text="caption on the second item"),
+    ))
+    s = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    assert [(p.message_id, p.excerpt) for p in s.top_by_views] == [
+        (21, "Our launch day"), (31, "caption on the second item")
+    ]
