@@ -21,7 +21,7 @@ from bot.handlers import channels
 from bot.handlers.errors import BUSY, SOMETHING_WRONG
 from storage import db
 from storage.db import read
-from storage.digests import DigestRepo
+from storage.digests import AlertRepo, DigestRepo
 from storage.migrate import open_database
 from storage.posts import PostRepo
 from tests.bot.conftest import ADMIN, Harness
@@ -192,3 +192,39 @@ async def test_a_lock_met_before_anything_happened_is_handled_again(
     replies = await running.ask_all("/channels")
     assert len(replies) == 1 and "No channels tracked yet" in replies[0].text
     assert len(calls) == 2
+
+
+async def test_a_scheduled_digest_due_during_the_lock_is_sent_once(
+    running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_channel(running.engine, "alpha_news", running.clock.now(), posts=3, subscribers=10)
+    assert (await running.ask_one("/digest daily 09:00")).text.startswith("Subscribed:")
+    async with read(running.engine) as conn:
+        (sub,) = await DigestRepo(conn).list(ADMIN)
+    running.clock.advance(20 * 3600)  # 3 Mar 08:00 UTC, 09:00 in Berlin: the slot is due
+    await other.hold_write_lock()
+    release = asyncio.create_task(other.release_after(HOLD))
+    assert await running.digests.send_due(sub.id) == "send"
+    await release
+    assert await running.digests.send_due(sub.id) == "wait"  # the slot was recorded as sent
+    texts = [m.text for m in await running.server.drain(ADMIN) if m.kind == "text"]
+    assert [t.split("\n")[0][:12] for t in texts] == ["Digest since"]
+    nothing_about_locks(texts)
+    assert any("write attempt" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_alert_due_during_the_lock_reaches_the_admin_once(
+    running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = await add_channel(running.engine, "pulse_news", running.clock.now(), posts=3, subscribers=10)
+    async with db.write(running.engine) as conn:
+        text = "Pulse News: something to know"
+        await AlertRepo(conn).record("test:1", "channel", text, running.clock.now(), channel.id)
+    await other.hold_write_lock()
+    release = asyncio.create_task(other.release_after(HOLD))
+    await running.collector.notifier.channel_collected(channel, run_id=1)
+    await release
+    await running.collector.notifier.channel_collected(channel, run_id=1)  # marked delivered: not again
+    alerts = [m.text for m in await running.server.drain(ADMIN) if "something to know" in m.text]
+    assert len(alerts) == 1
+    assert any("write attempt" in r.getMessage() for r in caplog.records)
