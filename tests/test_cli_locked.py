@@ -74,10 +74,11 @@ def test_a_migration_blocked_past_every_retry_is_one_line(
     other = sqlite3.connect(database, isolation_level=None, timeout=5)
     other.execute("BEGIN IMMEDIATE")
     try:
-        assert main.main(["stats", "@pulse"]) == 1
+        for command in ("stats", "status"):
+            assert main.main([command]) == 1
+            err = capsys.readouterr().err.strip().splitlines()
+            assert err[-1] == f"{command}: {main.DATABASE_BUSY}"
+            assert all("Traceback" not in line for line in err)
     finally:
         other.close()
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == f"stats: {main.DATABASE_BUSY}"
-    assert all("Traceback" not in line for line in err)
     assert main.main(["stats", "@pulse", "--json"]) == 0  # with the other process gone, it migrates
