@@ -58,7 +58,7 @@ ROWS: tuple[tuple[str, Callable[[WindowMetrics], str]], ...] = (
 def print_summary(summary: ChannelSummary, console: Console) -> None:
     name = f"{summary.title} (@{summary.username})" if summary.title else f"@{summary.username}"
     head = f"{name}, {summary.window_label}"
-    note = status_note(summary.status, summary.status_reason)
+    note = status_note(summary.status, summary.status_reason, start=True)
     if summary.current is None:
         if summary.unread:
             console.print(f"{head}: nothing collected in this window — last collected "

@@ -124,13 +124,16 @@ class PostHistory(ToDict):
     points: tuple[HistoryPoint, ...]
 
 
-def status_note(status: str, reason: str | None) -> str | None:
-    """Why a channel is not being collected, in words; None while it is."""
+def status_note(status: str, reason: str | None, start: bool = False) -> str | None:
+    """Why a channel is not being collected, in words (`start`: capitalised to open a line);
+    None while it is collected."""
     if status == "failed":
-        return f"Collection failed: {reason or 'unknown reason'}"
-    if status == "paused":
-        return "Collection is paused" + (f" ({reason})" if reason else "")
-    return None
+        note = f"collection failed: {reason or 'unknown reason'}"
+    elif status == "paused":
+        note = "collection is paused" + (f" ({reason})" if reason else "")
+    else:
+        return None
+    return note[0].upper() + note[1:] if start else note
 
 
 def coverage_notes(s: ChannelSummary, since: str) -> list[str]:

@@ -62,7 +62,7 @@ def _tops(title: str, posts: Sequence[TopPost], figure: Callable[[TopPost], str]
 
 def render_summary(s: ChannelSummary) -> str:
     head = f"{heading(s.title, s.username)} — {esc(s.window_label)}"
-    note = status_note(s.status, s.status_reason)
+    note = status_note(s.status, s.status_reason, start=True)
     if s.current is None:
         if s.unread:
             lines = [head, f"Nothing collected in the {esc(s.window_label)}: last collected "

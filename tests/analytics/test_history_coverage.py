@@ -74,7 +74,7 @@ async def test_a_digest_says_which_channels_failed_or_are_still_read_back(
         await ChannelRepo(conn).update(gone, status="failed", status_reason="@gone is private")
     content = await digest_content(engine, None, now - DAY, now)
     shown = parse_html(render_digest(content, "UTC")).plain
-    assert "@gone: Collection failed: @gone is private" in shown
+    assert "@gone: collection failed: @gone is private" in shown
     assert "posts read back to" in shown and "not collected yet" not in shown
 
 
@@ -96,9 +96,9 @@ async def test_a_channel_not_collected_for_days_is_unread_not_empty(
     (row,) = await overview(engine, parse_window("24h"), now)
     assert row.posts is None
     listed = parse_html(render_overview([row], "last 24 hours", "UTC")).plain
-    assert "(@stale): not collected since 27 Feb 12:00 UTC — Collection failed: @stale is private" in listed
+    assert "(@stale): not collected since 27 Feb 12:00 UTC — collection failed: @stale is private" in listed
     digest = parse_html(render_digest(await digest_content(engine, None, now - DAY, now), "UTC")).plain
-    assert "not collected since 27 Feb 12:00 UTC; Collection failed" in digest
+    assert "not collected since 27 Feb 12:00 UTC; collection failed" in digest
     assert "no new posts" not in digest
 
 
