@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,9 +12,14 @@ from analytics.charts import bars_chart
 from analytics.figures import window_figures
 from analytics.metrics import TopPost, top_posts
 from analytics.records import ToDict
-from storage.channels import ChannelRepo
+from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
+from storage.models import Channel
 from storage.queries import collapsed_posts, history_starts
+
+# A channel still being collected whose last collection is this far behind the freshest covered
+# one is stuck (postponed, its runs failing): waiting for it would stall every other channel's posts.
+LAGGING = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,41 @@ class DigestContent(ToDict):
     now: datetime
     channels: tuple[DigestChannel, ...]
     chart_png: bytes | None  # views per collected channel, only when there are several
+    until: datetime | None = None  # the period's end, when it stops short of `now`
+
+    @property
+    def end(self) -> datetime:
+        return self.until or self.now
+
+
+def read_up_to(channels: Sequence[Channel], since: datetime, now: datetime) -> datetime:
+    """Where a digest over `channels` may end, so that every post published before it has been read:
+    the oldest last collection among the channels still being collected (a post published after a
+    channel's last collection is read by a later one, and belongs in the next digest).
+
+    Paused, failed and never-collected channels, and one lagging `LAGGING` behind the others, do not
+    hold the rest back. Never before `since` (the period only moves forward), never after `now`."""
+    collected = [c for c in channels if c.last_collected_at is not None]
+    live = [c.last_collected_at for c in collected if c.status in COLLECTABLE]
+    if live:
+        freshest = max(live)
+        end = min(at for at in live if at >= freshest - LAGGING)
+    elif collected:
+        # Nothing more is coming from these until one is resumed: as far as any was read.
+        end = max(c.last_collected_at for c in collected if c.last_collected_at is not None)
+    else:
+        return since  # nothing read at all: the period stays open
+    return max(since, min(end, now))
 
 
 async def digest_content(
-    engine: AsyncEngine, channel_ids: Sequence[int] | None, since: datetime, now: datetime
+    engine: AsyncEngine, channel_ids: Sequence[int] | None, since: datetime, now: datetime,
+    *, up_to_read: bool = False,
 ) -> DigestContent:
-    """Figures of each channel over [since, now); `channel_ids` None means every tracked channel."""
+    """Figures of each channel over [since, now); `channel_ids` None means every tracked channel.
+
+    With `up_to_read` the period ends at `read_up_to(...)` instead (`until`): a scheduled digest
+    then covers only posts already read, and the next one starts there."""
     out = []
     async with read(engine) as conn:
         repo = ChannelRepo(conn)
@@ -60,6 +94,8 @@ async def digest_content(
         if channel_ids is not None:
             wanted = set(channel_ids)
             channels = [c for c in channels if c.id in wanted]
+        until = read_up_to(channels, since, now) if up_to_read else None
+        end = until or now
         starts = await history_starts(conn)
         for ch in channels:
             if ch.last_collected_at is None or ch.last_collected_at < since:
@@ -70,8 +106,8 @@ async def digest_content(
                 ))
                 continue
             start = starts.get(ch.id)
-            rows = await collapsed_posts(conn, ch.id, since, now)
-            m = await window_figures(conn, ch.id, since, now, rows=rows)
+            rows = await collapsed_posts(conn, ch.id, since, end)
+            m = await window_figures(conn, ch.id, since, end, rows=rows)
             by_views, _ = top_posts(rows, ch.username)
             total = sum(r.views for r in rows if r.views is not None) if m.views_posts else None
             out.append(DigestChannel(
@@ -89,4 +125,4 @@ async def digest_content(
             # The digest's text says since when, in the subscriber's time zone.
             "Views of the posts in this digest, by channel",
         )
-    return DigestContent(since, now, tuple(out), chart)
+    return DigestContent(since, now, tuple(out), chart, until)

@@ -60,8 +60,15 @@ class DigestRepo:
             stmt = stmt.where(_subs.c.paused.is_(False))
         return [DigestSubscription.from_row(r) for r in await self.conn.execute(stmt)]
 
-    async def set_last_slot(self, sub_id: int, slot: datetime) -> None:
-        await self.conn.execute(update(_subs).where(_subs.c.id == sub_id).values(last_slot_sent=slot))
+    async def set_last_slot(
+        self, sub_id: int, slot: datetime, covered_until: datetime | None = None
+    ) -> None:
+        """Mark `slot` handled; a sent digest also moves where the next one starts (a skipped slot
+        does not, so its posts go into the next digest sent)."""
+        values: dict[str, datetime] = {"last_slot_sent": slot}
+        if covered_until is not None:
+            values["covered_until"] = covered_until
+        await self.conn.execute(update(_subs).where(_subs.c.id == sub_id).values(**values))
 
     async def set_paused(self, chat_id: int, paused: bool) -> int:
         """Pause or resume every subscription of a chat; returns how many changed."""
@@ -101,6 +108,7 @@ class DigestDelivery:
     parts_sent: int
     chart: bytes | None
     created_at: datetime
+    covered_until: datetime  # the end of the period this digest covers
 
     @property
     def steps(self) -> int:
@@ -122,19 +130,26 @@ class DeliveryRepo:
         if row is None:
             return None
         return DigestDelivery(
-            row.subscription_id, row.slot, tuple(row.parts), row.parts_sent, row.chart, row.created_at
+            row.subscription_id, row.slot, tuple(row.parts), row.parts_sent, row.chart, row.created_at,
+            # Recorded before periods were stored: such a digest covered up to when it was built.
+            row.covered_until or row.created_at,
         )
 
     async def start(
-        self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime
+        self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime,
+        covered_until: datetime | None = None,
     ) -> DigestDelivery:
         """Record a digest about to be sent, replacing whatever an older slot left unfinished."""
-        values = {"slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now}
+        until = covered_until or now
+        values = {
+            "slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now,
+            "covered_until": until,
+        }
         stmt = insert_for(self.conn, _deliveries).values(subscription_id=sub_id, **values)
         await self.conn.execute(
             stmt.on_conflict_do_update(index_elements=["subscription_id"], set_=values)
         )
-        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now)
+        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now, until)
 
     async def set_sent(self, sub_id: int, steps: int) -> None:
         await self.conn.execute(
