@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +14,7 @@ from analytics.metrics import TopPost, top_posts
 from analytics.records import ToDict
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
+from storage.digests import read_marks
 from storage.models import Channel
 from storage.queries import collapsed_posts, history_starts
 
@@ -59,21 +60,28 @@ class DigestContent(ToDict):
         return self.until or self.now
 
 
-def read_up_to(channels: Sequence[Channel], since: datetime, now: datetime) -> datetime:
+def read_up_to(
+    channels: Sequence[Channel], since: datetime, now: datetime,
+    marks: Mapping[int, datetime] | None = None,
+) -> datetime:
     """Where a digest over `channels` may end, so that every post published before it has been read:
-    the oldest last collection among the channels still being collected (a post published after a
-    channel's last collection is read by a later one, and belongs in the next digest).
+    the oldest read mark among the channels still being collected (a post published after it is read
+    by a later collection, and belongs in the next digest). A channel's mark is `marks[id]` (the start
+    of the run behind its last collection, see `storage.digests.read_marks`), else its last collection.
 
     Paused, failed and never-collected channels, and one lagging `LAGGING` behind the others, do not
     hold the rest back. Never before `since` (the period only moves forward), never after `now`."""
-    collected = [c for c in channels if c.last_collected_at is not None]
-    live = [c.last_collected_at for c in collected if c.status in COLLECTABLE]
+    read: list[tuple[Channel, datetime]] = []
+    for c in channels:
+        if c.last_collected_at is not None:
+            read.append((c, min((marks or {}).get(c.id, c.last_collected_at), c.last_collected_at)))
+    live = [at for c, at in read if c.status in COLLECTABLE]
     if live:
         freshest = max(live)
         end = min(at for at in live if at >= freshest - LAGGING)
-    elif collected:
+    elif read:
         # Nothing more is coming from these until one is resumed: as far as any was read.
-        end = max(c.last_collected_at for c in collected if c.last_collected_at is not None)
+        end = max(at for _, at in read)
     else:
         return since  # nothing read at all: the period stays open
     return max(since, min(end, now))
@@ -94,7 +102,7 @@ async def digest_content(
         if channel_ids is not None:
             wanted = set(channel_ids)
             channels = [c for c in channels if c.id in wanted]
-        until = read_up_to(channels, since, now) if up_to_read else None
+        until = read_up_to(channels, since, now, await read_marks(conn)) if up_to_read else None
         end = until or now
         starts = await history_starts(conn)
         for ch in channels:

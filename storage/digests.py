@@ -3,7 +3,7 @@ AlertRepo (each alert event recorded once)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,9 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
 from storage.models import Alert, DigestSubscription
-from storage.tables import alerts, digest_deliveries, digest_subscriptions
+from storage.tables import alerts, channels, digest_deliveries, digest_subscriptions, runs
 
 _subs = digest_subscriptions
+
+
+async def read_marks(conn: AsyncConnection) -> Mapping[int, datetime]:
+    """Per channel, the start of the run behind its last collection: every post published before
+    it has been read. (The run asks for history near its start, then paces for a minute or more
+    before `last_collected_at` is set, so a post published meanwhile is read by the next run.)"""
+    # Per channel, newest first through ix_runs_channel_started: a few rows read, not every run.
+    mark = (
+        select(runs.c.started_at)
+        .where(
+            runs.c.channel_id == channels.c.id,
+            runs.c.started_at <= channels.c.last_collected_at,
+            runs.c.error.is_(None),
+        )
+        .order_by(runs.c.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(channels.c.id, mark).where(channels.c.last_collected_at.is_not(None))
+    return {cid: at for cid, at in await conn.execute(stmt) if at is not None}
 
 
 class DigestRepo:

@@ -8,7 +8,7 @@ from analytics.digest import LAGGING, digest_content, read_up_to
 from storage.channels import ChannelRepo
 from storage.db import write
 from storage.models import Channel
-from tests.analytics.conftest import P, add_channel, add_posts, t
+from tests.analytics.conftest import P, add_channel, add_posts, add_run, t
 
 SINCE, NOW = t("2026-03-02 09:00"), t("2026-03-03 09:00")
 
@@ -59,3 +59,12 @@ async def test_a_post_read_after_the_slot_falls_into_the_next_period_not_between
     assert second.channels[0].posts == 1 and second.channels[0].views == 4000
     # `/digest now` (no `up_to_read`) runs to now, and says no `until`.
     assert (await digest_content(engine, [cid], SINCE, NOW)).until is None
+
+
+async def test_a_post_published_while_a_run_paced_is_left_to_the_next_digest(engine) -> None:
+    # The run asked for history at its start, 08:20, and was done pacing at 08:22.
+    cid = await add_channel(engine, "news", t("2026-03-03 08:22"))
+    await add_run(engine, cid, t("2026-03-03 08:20"))
+    await add_run(engine, cid, t("2026-03-03 08:40"), error="disconnected from Telegram")
+    content = await digest_content(engine, [cid], SINCE, NOW, up_to_read=True)
+    assert content.until == t("2026-03-03 08:20")  # a post of 08:21 is read by the next run

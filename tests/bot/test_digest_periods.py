@@ -10,6 +10,8 @@ from aiogram.exceptions import TelegramAPIError
 from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.digests import DeliveryRepo, DigestRepo
+from storage.models import RunResult
+from storage.runs import RunRepo
 from tests.analytics.conftest import P, add_posts
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.seed import add_channel
@@ -21,10 +23,14 @@ DAY = timedelta(days=1)
 
 
 async def collected(running: Harness, channel_id: int, at: datetime, *posts: P) -> None:
-    """A collection of the channel at `at` that read `posts` (as the hourly collect job would)."""
+    """A run of the channel starting at `at` (as the hourly collect job's) that read `posts` and,
+    after its pacing, ended a minute later."""
     await add_posts(running.engine, channel_id, posts)
     async with write(running.engine) as conn:
-        await ChannelRepo(conn).update(channel_id, last_collected_at=at)
+        runs = RunRepo(conn)
+        run_id = await runs.start(channel_id, at)
+        await ChannelRepo(conn).update(channel_id, last_collected_at=at + timedelta(minutes=1))
+        await runs.finish(run_id, RunResult(fetched=len(posts), new=len(posts)), at + timedelta(minutes=1))
 
 
 async def digest_at(running: Harness, sub_id: int, moment: datetime) -> str:
