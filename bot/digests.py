@@ -165,7 +165,8 @@ class Digests:
             else:
                 # Its period stays open: the next digest sent starts where the last sent one stopped.
                 log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
-                covered = None
+                # (Pinned first if it was never stored, or moving the last slot would move it.)
+                covered = None if sub.covered_until else period_start(sub, decision.slot)
             async with write(self.engine) as conn:
                 await DigestRepo(conn).set_last_slot(sub.id, decision.slot, covered)
                 await DeliveryRepo(conn).finish(sub.id)

@@ -50,7 +50,7 @@ async def test_a_daily_digest_is_sent_once_at_its_slot(running: Harness) -> None
     assert await running.digests.send_due(sub_id) == "send"
     late = (await running.server.next_messages(ADMIN))[0]
     # Where the first one stopped: the channel was last read at 12:30 Berlin on 2 Mar.
-    assert late.text.startswith("Digest since 2 Mar 12:30 CET")
+    assert late.text.startswith("Digest since 2 Mar 12:30 CET (no posts read since then)")
     move_to(running, datetime(2026, 3, 5, 8, 0, tzinfo=UTC) + timedelta(hours=7))  # beyond the grace
     assert await running.digests.send_due(sub_id) == "skip"
     assert await running.server.drain(ADMIN, quiet=0.2) == []

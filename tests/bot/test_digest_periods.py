@@ -12,6 +12,7 @@ from storage.db import read, write
 from storage.digests import DeliveryRepo, DigestRepo
 from storage.models import RunResult
 from storage.runs import RunRepo
+from storage.tables import digest_subscriptions
 from tests.analytics.conftest import P, add_posts
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.seed import add_channel
@@ -146,3 +147,21 @@ async def test_a_digest_resumed_after_a_failed_part_closes_the_period_it_was_bui
     async with read(running.engine) as conn:
         sub = await DigestRepo(conn).get(sub_id)
     assert sub is not None and sub.covered_until == pending.covered_until
+
+
+async def test_a_skip_of_a_subscription_that_never_stored_its_period_keeps_the_skipped_posts(
+    running: Harness,
+) -> None:
+    cid = await alpha(running)
+    sub_id = await subscribed(running, "/digest daily 09:00")
+    async with write(running.engine) as conn:  # as a subscription from before periods were stored
+        await conn.execute(
+            digest_subscriptions.update().values(last_slot_sent=None, covered_until=None)
+        )
+    missed = P(1, "2026-03-02 20:00", 9000, text="missed post")
+    await collected(running, cid, SLOT - timedelta(minutes=20), missed)
+    move_to(running, SLOT + timedelta(hours=7))
+    assert await running.digests.send_due(sub_id) == "skip"
+    await collected(running, cid, SLOT + DAY - timedelta(minutes=20))
+    after = await digest_at(running, sub_id, SLOT + DAY)
+    assert after.startswith("Digest since 2 Mar 09:00 CET") and "missed post" in after
