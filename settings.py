@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 log = logging.getLogger("settings")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pulse.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(Exception):
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_ignore_empty=True,  # `NAME=` in .env means "not set", as the README says
         allow_inf_nan=False,  # a NaN pause would pass every rail and then fail every channel run
     )
 
@@ -91,6 +93,14 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must be an SQLite (sqlite:///path) or PostgreSQL (postgresql://…) URL")
         return url
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        # LOG_LEVEL=debug is as clear as DEBUG; the choices are upper- (level) or lower-case (format).
+        if isinstance(value, str):
+            return value.strip().upper() if value.strip().upper() in LOG_LEVELS else value.strip().lower()
+        return value
 
     @field_validator("digest_timezone")
     @classmethod

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from app.lock import SessionLock, SessionLockError
-from settings import Settings
+from settings import Settings, normalize_database_url
 
 if TYPE_CHECKING:
     from app.run import App
@@ -63,10 +63,12 @@ async def _run(settings: Settings, sandbox: bool) -> int:
             from app.sandbox_wiring import BANNER, KnobError, Knobs, sandbox_wiring
 
             say(BANNER)
-            if "database_url" not in settings.model_fields_set:
-                # Made-up channels on a fast clock must never mix with the real collection's data.
-                settings = settings.model_copy(update={"database_url": SANDBOX_DATABASE_URL})
-                say(f"SANDBOX: using its own database, {SANDBOX_DATABASE_URL} (set DATABASE_URL to choose)")
+            # Made-up channels on a fast clock must never mix with the real collection's data, so
+            # DATABASE_URL (set in most .env files) is not used here; only SANDBOX_DATABASE_URL is.
+            url = normalize_database_url(os.environ.get("SANDBOX_DATABASE_URL") or SANDBOX_DATABASE_URL)
+            settings = settings.model_copy(update={"database_url": url})
+            say(f"SANDBOX: using its own database, {url} (never DATABASE_URL; SANDBOX_DATABASE_URL "
+                "chooses another)")
             try:
                 knobs = Knobs.from_env(os.environ)
             except KnobError as exc:

@@ -184,3 +184,14 @@ def test_values_that_could_only_fail_later_are_refused_at_load(
     lines = _refusal()
     assert len(lines) == 1 and lines[0].startswith(f"{variable}=")
     assert "hunter2" not in lines[0]
+
+
+def test_an_empty_value_means_not_set_and_log_names_take_any_case(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=\nCOLLECT_INTERVAL_MINUTES=\nLOG_LEVEL=debug\nLOG_FORMAT=JSON\n")
+    settings = load_settings(env_file)
+    assert settings.database_url == "sqlite+aiosqlite:///data/pulse.db"
+    assert settings.collect_interval_minutes == 60
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")

@@ -173,9 +173,9 @@ def alive(app: AppProcess) -> bool:
 
 
 def sandbox_env(scale: float, anchor: float, **knobs: str) -> dict[str, str]:
-    # The database named explicitly: left at the default, the sandbox would use its own file.
+    # The database named explicitly, so the drills compare the file they chose.
     return {"SANDBOX_TIME_SCALE": str(scale), "SANDBOX_ANCHOR": str(anchor), "LOG_LEVEL": "INFO",
-            "DATABASE_URL": "sqlite:///data/pulse.db", **knobs}
+            "SANDBOX_DATABASE_URL": "sqlite:///data/pulse.db", **knobs}
 
 
 def terminate_all(*apps: AppProcess) -> None:

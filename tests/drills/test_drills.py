@@ -145,10 +145,27 @@ def test_a_data_folder_the_process_may_not_write_is_one_line(tmp_path: Path) -> 
     session_dir.mkdir()
     os.chown(session_dir, 65534, 65534)
     # Relative paths: `nobody` may not pass through pytest's root-only folders above tmp_path.
-    env = {"TELEGRAM_SESSION": "session/pulse.session", "DATABASE_URL": "sqlite:///db/pulse.db"}
+    env = {"TELEGRAM_SESSION": "session/pulse.session", "SANDBOX_DATABASE_URL": "sqlite:///db/pulse.db"}
     code, out = run(tmp_path, "run", "--sandbox", env=env, user="65534")
     assert code == 2, out
     last = out.strip().splitlines()[-1]
     assert last.startswith("cannot open the database sqlite+aiosqlite:///db/pulse.db: ")
     assert last.endswith("make its folder writable by this user")
     assert "Traceback" not in out
+
+
+def test_the_sandbox_never_writes_to_the_database_the_env_file_names(tmp_path: Path) -> None:
+    # .env.example sets DATABASE_URL, so a user who copied it has the real database named there.
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///data/pulse.db\n")
+    env = sandbox_env(0.02, time.time(), SANDBOX_CHANNELS="pulse_tech")
+    del env["SANDBOX_DATABASE_URL"]
+    app = start(tmp_path, "run", "--sandbox", env=env)
+    try:
+        wait_until(lambda: collected(tmp_path / "data/sandbox.db", "pulse_tech"), 60,
+                   "pulse_tech collected into data/sandbox.db", app)
+        code, _ = app.stop()
+    finally:
+        terminate_all(app)
+    assert code == 0
+    assert "SANDBOX: using its own database, sqlite+aiosqlite:///data/sandbox.db" in app.output
+    assert not (tmp_path / DB).exists()
