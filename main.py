@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -189,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         if not is_locked(exc):
             raise
         print(f"{args.command}: {DATABASE_BUSY}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `stats --json | head` closed the pipe: stop quietly, and keep Python's exit-time flush
+        # of stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

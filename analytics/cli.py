@@ -22,6 +22,7 @@ from storage.channels import ChannelRepo
 from storage.db import read
 from storage.migrate import open_database
 from storage.models import Channel
+from storage.posts import PostRepo
 
 Clock = Callable[[], datetime]
 _PREFIXES = ("https://", "http://", "www.", "t.me/", "telegram.me/", "telegram.dog/", "@")
@@ -90,18 +91,31 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         channel = await _find(engine, args.ref)
         if channel is None:
             return _not_tracked(args.ref)
-        if channel.last_collected_at is None:
-            print(f"@{channel.username} has not been collected yet: nothing to export", file=sys.stderr)
+        out = Path(args.out) if args.out else None
+        if out is not None and out.is_dir():
+            print(f"--out {out} is a folder: name a file, e.g. {out / channel.username}.{args.format}",
+                  file=sys.stderr)
+            return 2
+        async with read(engine) as conn:
+            stored = (await PostRepo(conn).count_by_channel()).get(channel.id, 0)
+        if not stored:
+            # Posts stored by a first run that was cut short are exported; nothing stored, nothing.
+            print(f"@{channel.username} has no posts stored yet: nothing to export", file=sys.stderr)
             return 1
         text = await export_posts(engine, channel.id, args.format, args.series)
     finally:
         await engine.dispose()
-    if args.out:
-        await asyncio.to_thread(Path(args.out).write_text, text, encoding="utf-8")
-        print(f"wrote {args.out}", file=sys.stderr)
+    if out is not None:
+        await asyncio.to_thread(_write, out, text)
+        print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock = _utcnow) -> int:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,7 +75,7 @@ def test_never_collected_says_so_instead_of_zeros(capsys: pytest.CaptureFixture[
     data = json.loads(capsys.readouterr().out)
     assert data["never_collected"] is True and data["current"] is None
     assert main.main(["export", "@ghost"]) == 1
-    assert "not been collected yet" in capsys.readouterr().err
+    assert "@ghost has no posts stored yet: nothing to export" in capsys.readouterr().err
 
 
 def test_export_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,6 +85,33 @@ def test_export_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0].startswith("message_id,date,link") and len(lines) == 14
     assert main.main(["export", "@pulse", "--series", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 11
+
+
+def test_export_makes_the_folder_and_refuses_a_folder_as_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["export", "@pulse", "--out", str(tmp_path / "new" / "pulse.csv")]) == 0
+    assert (tmp_path / "new" / "pulse.csv").read_text().startswith("message_id,")
+    capsys.readouterr()
+    assert main.main(["export", "@pulse", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"--out {tmp_path} is a folder: name a file, e.g. {tmp_path}/pulse.csv\n"
+
+
+@pytest.fixture
+async def interrupted(engine: AsyncEngine) -> int:
+    # Its first run was stopped after storing posts: never "collected", but the posts are there.
+    cid = await add_channel(engine, "interrupted", None)
+    await add_posts(engine, cid, (P(1, "2026-03-01 10:00", 50), P(2, "2026-03-01 11:00", 60)))
+    return cid
+
+
+@pytest.mark.usefixtures("interrupted")
+def test_posts_stored_by_an_interrupted_first_run_can_be_exported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main.main(["export", "@interrupted"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
 
 
 @pytest.fixture
@@ -106,3 +136,14 @@ def test_a_window_before_the_oldest_post_read_is_not_shown_as_zero(
     assert main.main(["stats", "@filling", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["partial"] is True and data["previous_unread"] is True and data["previous"] is None
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(db_url: str) -> None:
+    # `stats --json | head -c1` or `| true`: the pipe is closed before the output is written.
+    env = {**os.environ, "DATABASE_URL": db_url}
+    proc = subprocess.Popen([sys.executable, str(Path(main.__file__)), "stats", "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 1 and "Traceback" not in err, err
