@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import Clock
 from collector.pacing import Pacer
+from collector.renames import follow_rename
 from collector.source import (
+    DUPLICATE,
+    GONE,
     ChannelInvalid,
     ChannelKey,
     ChannelSource,
@@ -58,7 +61,7 @@ class Tally:
     requests: list[str] = field(default_factory=list)
 
 
-GONE = "Telegram no longer accepts this channel, even after resolving it again"
+GONE_REASON = "Telegram no longer accepts this channel, even after resolving it again"
 
 
 class ChannelRunner:
@@ -84,13 +87,13 @@ class ChannelRunner:
         except ChannelInvalid:
             # Read the count as stored: a first run has just resolved, so the passed copy says 0.
             if (await self._reload(channel.id)).resolve_count >= 2:
-                raise ChannelUnavailable(GONE) from None
+                raise ChannelUnavailable(GONE_REASON, GONE) from None
             log.warning("@%s: stored access hash rejected; resolving once more", channel.username)
             key = await self._resolve(channel, tally)
             try:
                 return await self._collect(channel.id, key, run_id, tally)
             except ChannelInvalid:
-                raise ChannelUnavailable(GONE) from None
+                raise ChannelUnavailable(GONE_REASON, GONE) from None
 
     async def _key(self, channel: Channel, tally: Tally) -> ChannelKey:
         if channel.tg_id is not None and channel.access_hash is not None:
@@ -107,7 +110,7 @@ class ChannelRunner:
                          if c.tg_id == resolved.tg_id and c.id != channel.id), None)
             if twin is not None:
                 raise ChannelUnavailable(f"@{channel.username} is the channel already tracked as "
-                                         f"@{twin.username}")
+                                         f"@{twin.username}", DUPLICATE)
             await ChannelRepo(conn).set_resolved(
                 channel.id, resolved.tg_id, resolved.access_hash, resolved.title, account
             )
@@ -123,6 +126,9 @@ class ChannelRunner:
         async with write(self.engine) as conn:
             await SubscriberRepo(conn).add(channel_id, run_id, now, info.subscribers)
             await ChannelRepo(conn).update(channel_id, title=info.title or channel.title)
+            # Collection goes by id, so a rename on Telegram changes nothing here but the name
+            # every link is made of.
+            await follow_rename(conn, channel_id, info, run_id, now)
         return await self._reload(channel_id)
 
     async def _read_history(self, channel: Channel, key: ChannelKey, run_id: int, tally: Tally) -> set[int]:

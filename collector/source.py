@@ -34,8 +34,9 @@ class ResolvedChannel:
 class ChannelInfo:
     tg_id: int
     title: str
-    username: str | None
+    username: str | None  # None: no public username (private now, or reachable only by invite)
     subscribers: int | None  # None: Telegram did not say (never 0 for unknown)
+    aliases: tuple[str, ...] = ()  # its other active usernames (collectible ones), if any
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,23 @@ class SourceError(Exception):
     """Anything the source could not do; the subclasses say what to do about it."""
 
 
-class ChannelUnavailable(SourceError):
-    """Private, banned, missing or not a channel; `reason` is one line in words."""
+# What a ChannelUnavailable is, told by the error Telegram raised (never guessed from the words).
+PRIVATE = "private"  # CHANNEL_PRIVATE: private now, or this account was banned from it
+NOT_FOUND = "not_found"  # no channel has this username (never did, or not any more)
+BANNED = "banned"  # unavailable to this account (CHANNEL_BANNED, CHANNEL_PUBLIC_GROUP_NA)
+NOT_CHANNEL = "not_channel"  # a person's, a bot's or a group's username
+DUPLICATE = "duplicate"  # the same channel is tracked under another name already
+GONE = "gone"  # the stored id stays invalid even after resolving again
+UNAVAILABLE = "unavailable"  # anything else
 
-    def __init__(self, reason: str) -> None:
+
+class ChannelUnavailable(SourceError):
+    """Private, banned, missing or not a channel; `reason` is one line in words, `kind` says which."""
+
+    def __init__(self, reason: str, kind: str = UNAVAILABLE) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
 
 
 class ChannelInvalid(SourceError):

@@ -13,6 +13,10 @@ from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
 from collector.source import (
+    BANNED,
+    NOT_CHANNEL,
+    NOT_FOUND,
+    PRIVATE,
     ChannelInfo,
     ChannelInvalid,
     ChannelKey,
@@ -105,19 +109,24 @@ class TelethonSource:
         async with _translated(f"@{username}"):
             result = await self.client(functions.contacts.ResolveUsernameRequest(username=username))
         if not isinstance(result.peer, types.PeerChannel):
-            raise ChannelUnavailable(f"@{username} is a person's or bot's account, not a channel")
+            raise ChannelUnavailable(f"@{username} is a person's or bot's account, not a channel",
+                                     NOT_CHANNEL)
         chat = next(c for c in result.chats if c.id == result.peer.channel_id)
         if getattr(chat, "megagroup", False):
-            raise ChannelUnavailable(f"@{username} is a group, not a channel")
+            raise ChannelUnavailable(f"@{username} is a group, not a channel", NOT_CHANNEL)
         return ResolvedChannel(chat.id, chat.access_hash, chat.title, (chat.username or username).lower())
 
     async def get_info(self, channel: ChannelKey) -> ChannelInfo:
         async with _translated(f"channel {channel.tg_id}"):
             full = await self.client(functions.channels.GetFullChannelRequest(channel=_input(channel)))
         chat = next((c for c in full.chats if c.id == channel.tg_id), None)
+        # A channel with collectible usernames may have no `username`, only a list of them.
+        names = [u.username for u in getattr(chat, "usernames", None) or [] if u.active]
+        main = getattr(chat, "username", None) or (names[0] if names else None)
         return ChannelInfo(
-            channel.tg_id, getattr(chat, "title", ""), getattr(chat, "username", None),
+            channel.tg_id, getattr(chat, "title", ""), main,
             full.full_chat.participants_count,  # None when the channel hides it
+            tuple(n for n in names if n != main),
         )
 
     async def get_history(
@@ -166,11 +175,12 @@ async def _translated(what: str) -> AsyncIterator[None]:
     except (errors.FloodWaitError, errors.FloodPremiumWaitError, errors.SlowModeWaitError) as exc:
         raise FloodWait(exc.seconds, type(exc.request).__name__ if exc.request else "") from None
     except (errors.UsernameNotOccupiedError, errors.UsernameInvalidError):
-        raise ChannelUnavailable(f"no channel is called {what} (the username is not taken)") from None
+        raise ChannelUnavailable(f"no channel is called {what} (the username is not taken)",
+                                 NOT_FOUND) from None
     except errors.ChannelPrivateError:
-        raise ChannelUnavailable(f"{what} is private or this account is banned from it") from None
+        raise ChannelUnavailable(f"{what} is private or this account is banned from it", PRIVATE) from None
     except (errors.ChannelBannedError, errors.ChannelPublicGroupNaError):
-        raise ChannelUnavailable(f"{what} is not available to this account") from None
+        raise ChannelUnavailable(f"{what} is not available to this account", BANNED) from None
     except errors.ChannelInvalidError:
         raise ChannelInvalid(what) from None
     except (errors.AuthKeyUnregisteredError, errors.UnauthorizedError):
