@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collector.clock import Clock
 from collector.pacing import Pacer
 from collector.renames import follow_rename
+from collector.reread import RECENT, plan_reread
 from collector.source import (
     DUPLICATE,
     GONE,
@@ -32,8 +33,6 @@ from storage.runs import SubscriberRepo
 log = logging.getLogger("collector.run")
 T = TypeVar("T")
 
-RECENT = timedelta(days=7)  # counters of posts younger than this are re-read every run
-REREAD_MAX = 100  # one GetMessages request
 FLOOD_RETRIES = 5  # consecutive FloodWaits on one request before the channel is postponed
 
 
@@ -192,27 +191,30 @@ class ChannelRunner:
     async def _reread(
         self, channel: Channel, key: ChannelKey, run_id: int, skip: set[int], tally: Tally
     ) -> None:
+        """Counter snapshots for recent posts: several requests of ≤ 100 ids, each through the gate."""
         now = self.clock.now()
         async with write(self.engine) as conn:
-            ids = await PostRepo(conn).recent_ids(channel.id, now - RECENT, REREAD_MAX + len(skip))
-        ids = [i for i in ids if i not in skip][:REREAD_MAX]
-        if not ids:
-            return
-        self._check_stop(channel.id)
-        found = await self.call("messages", lambda: self.source.get_messages(key, ids), tally)
-        now = self.clock.now()
-        async with write(self.engine) as conn:
-            repo = PostRepo(conn)
-            for message_id, post in zip(ids, found, strict=True):
-                if post is None:
-                    await repo.mark_deleted(channel.id, message_id, now)
-                    continue
-                await repo.update_counters(
-                    channel.id, message_id, post.counters, now,
-                    text=post.text, edit_date=post.edit_date, media_kind=post.media_kind,
-                )
-                await repo.add_snapshot(_snapshot(channel.id, post, run_id, now))
-                tally.updated += 1
+            recent = await PostRepo(conn).recent_reads(channel.id, now - RECENT)
+        batches = plan_reread(recent, now, skip)
+        for number, ids in enumerate(batches, 1):
+            self._check_stop(channel.id)
+            found = await self.call("messages", lambda ids=ids: self.source.get_messages(key, ids), tally)
+            log.info("@%s: counters re-read, request %d of %d (%d posts)", channel.username, number,
+                     len(batches), len(ids))
+            now = self.clock.now()
+            # Stored per request, so a run stopped between requests keeps what it read.
+            async with write(self.engine) as conn:
+                repo = PostRepo(conn)
+                for message_id, post in zip(ids, found, strict=True):
+                    if post is None:
+                        await repo.mark_deleted(channel.id, message_id, now)
+                        continue
+                    await repo.update_counters(
+                        channel.id, message_id, post.counters, now,
+                        text=post.text, edit_date=post.edit_date, media_kind=post.media_kind,
+                    )
+                    await repo.add_snapshot(_snapshot(channel.id, post, run_id, now))
+                    tally.updated += 1
 
     async def call(self, kind: str, fn: Callable[[], Awaitable[T]], tally: Tally) -> T:
         """One request through the gate; a FloodWait is obeyed to the second, then the same request
