@@ -22,6 +22,7 @@ from collector.source import (
     ChannelSource,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     SourcePost,
 )
 from storage.channels import ChannelRepo
@@ -132,25 +133,31 @@ class ChannelRunner:
 
     async def _read_history(self, channel: Channel, key: ChannelKey, run_id: int, tally: Tally) -> set[int]:
         """Newest posts first time; later, the posts after the newest stored one, oldest first, and
-        with whatever room the per-run limit leaves, older posts until the backfill window is covered."""
+        with whatever room the per-run limit leaves, older posts until the backfill window is covered
+        or Telegram shows the channel's first message was reached."""
         limit = self.config.history_limit
-        cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
-        newest, oldest = channel.newest_message_id, channel.oldest_message_id
-        if newest is None:
-            posts = await self.call("history", lambda: self.source.get_history(key, limit), tally)
+        newest = channel.newest_message_id
+        first = newest is None
+        if first:
+            page = await self.call("history", lambda: self.source.get_history(key, limit), tally)
         else:
-            posts = await self.call(
+            page = await self.call(
                 "history", lambda: self.source.get_history(key, limit, newer_than=newest), tally
             )
-        posts = posts[:limit]
-        older: list[SourcePost] = []
+        posts = list(page.posts)[:limit]
         room = limit - len(posts)
-        backfill = newest is not None and oldest is not None and not channel.backfill_done and room > 0
-        if backfill:
-            older = await self.call(
-                "history", lambda: self.source.get_history(key, room, older_than=oldest), tally
+        # Older pages start below the oldest message read so far, service messages included, so a
+        # page of nothing but service messages is passed, not asked for again.
+        cursor = page.oldest_id if first else channel.oldest_message_id
+        # A first page shorter than asked may or may not reach the channel's first message (Telegram
+        # can return fewer mid-history): one older request right away tells.
+        want_older = (not page.at_start and page.returned < limit) if first else not channel.backfill_done
+        older_page: HistoryPage | None = None
+        if want_older and room > 0 and cursor is not None:
+            older_page = await self.call(
+                "history", lambda: self.source.get_history(key, room, older_than=cursor), tally
             )
-            older = older[-room:]
+        older = list(older_page.posts)[-room:] if older_page is not None else []
         # Backfill goes newest to oldest so the stored "oldest" only ever moves down: a run cut short
         # never leaves a hole behind it.
         ordered = posts + list(reversed(older))
@@ -160,17 +167,34 @@ class ChannelRunner:
             self._check_stop(channel.id)  # paused or removed during that pause
             self._on_progress(k, len(ordered))
             await self._store(channel.id, post, run_id, tally)
-        reached = older or (posts if newest is None else [])
-        covered = bool(reached) and reached[0].date < cutoff
-        # Nothing older at all: every post the channel published is stored, so analytics may
-        # count a window before the oldest one as empty instead of unread.
-        exhausted = backfill and not older
-        if covered or exhausted or self.config.backfill_days == 0:
-            async with write(self.engine) as conn:
-                await ChannelRepo(conn).update(
-                    channel.id, backfill_done=True, **({"history_complete": True} if exhausted else {})
-                )
+        if older_page is not None:
+            await self._backfilled(channel.id, older_page, room)
+        elif first:
+            await self._backfilled(channel.id, page, limit)
         return {p.message_id for p in ordered}
+
+    async def _backfilled(self, channel_id: int, page: HistoryPage, asked: int) -> None:
+        """After a page reaching back (the first, or a backfill page): move the cursor below it, and
+        end the backfill when Telegram shows nothing older exists, or when a full page reached past
+        MTPROTO_BACKFILL_DAYS (a short one may be near the start: the next run asks once more)."""
+        cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
+        values: dict[str, object] = {}
+        if page.at_start:
+            # Every post the channel published is stored, so analytics may count a window before
+            # the oldest one as empty instead of unread.
+            values = {"backfill_done": True, "history_complete": True}
+        elif page.returned >= asked and page.posts and page.posts[0].date < cutoff:
+            values = {"backfill_done": True}
+        if self.config.backfill_days == 0:
+            values.setdefault("backfill_done", True)
+        async with write(self.engine) as conn:
+            stored = await ChannelRepo(conn).get(channel_id)
+            if stored is None:
+                return
+            if page.oldest_id is not None:
+                values["oldest_message_id"] = min(page.oldest_id, stored.oldest_message_id or page.oldest_id)
+            if values:
+                await ChannelRepo(conn).update(channel_id, **values)
 
     async def _store(self, channel_id: int, post: SourcePost, run_id: int, tally: Tally) -> None:
         now = self.clock.now()

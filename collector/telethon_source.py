@@ -22,6 +22,7 @@ from collector.source import (
     ChannelKey,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     NotAuthorized,
     ResolvedChannel,
     SourceDisconnected,
@@ -132,7 +133,7 @@ class TelethonSource:
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
+    ) -> HistoryPage:
         if newer_than is not None:
             # The oldest `limit` messages after newer_than: start just above it and page upward.
             req = _history(
@@ -142,10 +143,18 @@ class TelethonSource:
             req = _history(channel, offset_id=older_than or 0, add_offset=0, limit=limit, min_id=0)
         async with _translated(f"channel {channel.tg_id}"):
             result = await self.client(req)
-        posts = [p for p in map(map_message, result.messages) if p is not None]
+        raw = [m for m in result.messages if not isinstance(m, types.MessageEmpty)]
+        posts = [p for p in map(map_message, raw) if p is not None]
         if newer_than is not None:
             posts = [p for p in posts if p.message_id > newer_than]
-        return sorted(posts, key=lambda p: p.message_id)
+        oldest = min((m.id for m in raw), default=None)
+        # Judged from Telegram's raw answer, never from the posts (service messages are dropped):
+        # nothing came back, the whole history came back (not a slice), or message 1 is in it. A
+        # page merely shorter than asked proves nothing (Telegram may withhold some messages).
+        at_start = newer_than is None and (
+            oldest is None or oldest <= 1 or isinstance(result, types.messages.Messages)
+        )
+        return HistoryPage(sorted(posts, key=lambda p: p.message_id), len(raw), oldest, at_start)
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
         req = functions.channels.GetMessagesRequest(

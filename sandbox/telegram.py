@@ -12,6 +12,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from collector.clock import Clock
 from collector.source import (
@@ -23,6 +24,7 @@ from collector.source import (
     ChannelKey,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     ResolvedChannel,
     SourceDisconnected,
     SourcePost,
@@ -118,7 +120,7 @@ class SandboxTelegram:
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
+    ) -> HistoryPage:
         await self._request("history")
         spec = self._open(channel)
         now, latest = self.clock.now(), self._latest(spec)
@@ -128,8 +130,13 @@ class SandboxTelegram:
             ids = range(min(latest, (older_than or latest + 1) - 1), 0, -1)
         # Simplification: `limit` counts posts only (Telegram also counts service messages), so a
         # first run here reads exactly MTPROTO_HISTORY_LIMIT_PER_RUN posts.
-        kept = [i for i in ids if not self._gone(spec, i, now) and not self._is_service(spec, i)]
-        return [self._post(spec, i, now) for i in sorted(kept[:limit])]
+        kept = (i for i in ids if not self._gone(spec, i, now) and not self._is_service(spec, i))
+        taken = list(islice(kept, limit + 1))
+        page = taken[:limit]
+        return HistoryPage(
+            tuple(self._post(spec, i, now) for i in sorted(page)), len(page), min(page, default=None),
+            at_start=newer_than is None and len(taken) <= limit,  # read down to message 1
+        )
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
         await self._request("messages")

@@ -152,3 +152,26 @@ def test_a_mangled_session_string_is_one_line_naming_what_to_do() -> None:
     with pytest.raises(NotAuthorized, match="not a Telethon session string") as info:
         build_client(settings)
     assert "garbageSECRET" not in str(info.value)
+
+
+def _service(i: int) -> types.MessageService:
+    return types.MessageService(id=i, peer_id=PEER, date=DATE, action=types.MessageActionPinMessage())
+
+
+async def test_where_history_begins_is_judged_from_telegrams_raw_answer() -> None:
+    client = FakeClient(
+        _messages(_service(9), _service(8), _service(7)),  # a full page with no post in it
+        _messages(_msg(3, 5), _msg(2, 5)),  # shorter than asked, but message 1 is not in it
+        _messages(_msg(2, 5), _service(1)),  # message 1: the channel's first
+        _messages(),  # nothing older at all
+    )
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    services = await source.get_history(KEY, 3, older_than=10)
+    assert (list(services), services.returned, services.oldest_id, services.at_start) == ([], 3, 7, False)
+    short = await source.get_history(KEY, 3, older_than=4)
+    assert (short.returned, short.oldest_id, short.at_start) == (2, 2, False)
+    first = await source.get_history(KEY, 3, older_than=3)
+    assert [p.message_id for p in first] == [2] and first.at_start
+    empty = await source.get_history(KEY, 3, older_than=2)
+    assert (len(empty), empty.oldest_id, empty.at_start) == (0, None, True)
+    source.close()
