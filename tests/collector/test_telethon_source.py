@@ -175,3 +175,30 @@ async def test_where_history_begins_is_judged_from_telegrams_raw_answer() -> Non
     empty = await source.get_history(KEY, 3, older_than=2)
     assert (len(empty), empty.oldest_id, empty.at_start) == (0, None, True)
     source.close()
+
+
+def _full(chat: types.Channel) -> types.messages.ChatFull:
+    full = types.ChannelFull(
+        id=chat.id, about="", read_inbox_max_id=0, read_outbox_max_id=0, unread_count=0,
+        chat_photo=types.PhotoEmpty(id=0), notify_settings=types.PeerNotifySettings(), bot_info=[], pts=1,
+        participants_count=1200,
+    )
+    return types.messages.ChatFull(full_chat=full, chats=[chat], users=[])
+
+
+async def test_info_names_the_username_a_rename_is_judged_by() -> None:
+    def chat(**names: Any) -> types.Channel:
+        return types.Channel(id=99, title="Pulse", photo=types.ChatPhotoEmpty(), date=DATE, **names)
+
+    collectible = [types.Username("pulse_daily", active=True), types.Username("pulse_old", active=False),
+                   types.Username("pulse_extra", active=True)]
+    client = FakeClient(_full(chat(username="pulse_daily")), _full(chat(usernames=collectible)),
+                        _full(chat()))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    plain = await source.get_info(KEY)
+    assert (plain.username, plain.aliases, plain.subscribers) == ("pulse_daily", (), 1200)
+    many = await source.get_info(KEY)  # only collectible usernames: the first active one is its name
+    assert (many.username, many.aliases) == ("pulse_daily", ("pulse_extra",))
+    unnamed = await source.get_info(KEY)  # no public username at all
+    assert (unnamed.username, unnamed.aliases) == (None, ())
+    source.close()
