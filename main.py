@@ -8,10 +8,18 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import OperationalError
+
 from app.commands import backup_command, status_command
 from app.lock import SessionLock, SessionLockError
 from app.logs import configure_logging, settings_secrets
 from settings import Settings, SettingsError, load_settings
+from storage.db import is_locked
+
+DATABASE_BUSY = (
+    "the database stayed busy: another ChannelPulse process (run, collect or backup) is writing to it; "
+    "try again in a minute"
+)
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -174,7 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if settings.mtproto_unsafe_override:
         settings.warn_if_unsafe()
-    return args.handler(args, settings)
+    try:
+        return args.handler(args, settings)
+    except OperationalError as exc:
+        # Only after the storage layer's own retries: say what to do, not SQLite's words.
+        if not is_locked(exc):
+            raise
+        print(f"{args.command}: {DATABASE_BUSY}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

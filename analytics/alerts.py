@@ -13,7 +13,7 @@ from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.digests import AlertRepo
 from storage.models import Alert, Channel
-from storage.queries import last_alert_at, snapshot_ages, subscribers_at
+from storage.queries import first_subscribers, last_alert_at, snapshot_ages, subscribers_at
 from storage.runs import RunRepo
 
 SUBSCRIBERS, VIRAL, CHANNEL = "subscribers", "viral", "channel"
@@ -22,6 +22,7 @@ VIRAL_CANDIDATE_AGE = timedelta(days=7)  # posts still gaining views; older ones
 VIRAL_REFERENCE_AGE = timedelta(days=30)
 VIRAL_MIN_REFERENCES = 5  # below this a median says little, so no viral alert at all
 DAY = timedelta(hours=24)
+BASE_MAX_AGE = 2 * DAY  # the subscriber alert's base count: at or before 24 h ago, and not older
 
 Candidate = tuple[str, str, str]  # (key, kind, text)
 
@@ -54,7 +55,12 @@ async def _subscribers(
 ) -> list[Candidate]:
     latest = await subscribers_at(conn, channel.id, now)
     base = await subscribers_at(conn, channel.id, now - DAY)
-    if latest is None or base is None or base.subscribers == 0:
+    # After a gap in collection the count before it may be days old, and a change over days is
+    # not a 24 h event: then the base is the earliest count of the last 24 h (the text says the
+    # real span).
+    if base is None or base.taken_at < now - BASE_MAX_AGE:
+        base = await first_subscribers(conn, channel.id, now - DAY, now)
+    if latest is None or base is None or base.subscribers == 0 or base.taken_at >= latest.taken_at:
         return []
     change = (latest.subscribers - base.subscribers) / base.subscribers * 100
     if abs(change) <= threshold_pct:
@@ -63,9 +69,10 @@ async def _subscribers(
     fired = await last_alert_at(conn, channel.id, SUBSCRIBERS)
     if fired is not None and fired > now - DAY:
         return []
+    hours = (latest.taken_at - base.taken_at) / timedelta(hours=1)
     text = (
         f"{channel.display}: subscribers {base.subscribers:,} → {latest.subscribers:,} "
-        f"({change:+.1f} %) in 24 h"
+        f"({change:+.1f} %) in {hours:.0f} h"
     )
     return [(f"{SUBSCRIBERS}:{channel.id}:{latest.taken_at.isoformat()}", SUBSCRIBERS, text)]
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time
+from statistics import median
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,6 +31,7 @@ SIZE = (8.0, 4.5)  # inches at 120 dpi: 960×540, sharp on a phone without zoomi
 DPI = 120
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+DENSE_POSTS = 400  # above this many posts, dots and a daily median instead of one joined line
 
 
 def _render(draw: Callable[[Figure], None]) -> bytes:
@@ -50,42 +54,62 @@ def _empty(ax: Axes, what: str) -> None:
     ax.set_yticks([])
 
 
-def _dates(ax: Axes) -> None:
-    locator = AutoDateLocator()
+def _dates(ax: Axes, zone: ZoneInfo) -> None:
+    locator = AutoDateLocator(tz=zone)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=zone))
+
+
+def _daily_medians(posts: Sequence[PostRow], zone: ZoneInfo) -> tuple[list[datetime], list[float]]:
+    """Median views of each local day's posts, placed at that day's noon."""
+    days: dict[date, list[int]] = defaultdict(list)
+    for p in posts:
+        if p.views is not None:
+            days[p.date.astimezone(zone).date()].append(p.views)
+    ordered = sorted(days)
+    return ([datetime.combine(d, time(12), zone) for d in ordered],
+            [float(median(days[d])) for d in ordered])
 
 
 def _draw_views(
-    fig: Figure, posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str
+    fig: Figure, posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str, tz: str
 ) -> None:
+    zone = ZoneInfo(tz)
     ax = fig.add_subplot()
     ax.set_title(_plain(title))
     seen = [p for p in posts if p.views is not None]
     if not seen and not subscribers:
         _empty(ax, "posts")
         return
-    marker = "o" if len(seen) <= 60 else "."
-    ax.plot([p.date for p in seen], [p.views for p in seen], marker=marker, linestyle="-",
-            linewidth=0.8, markersize=3, color="tab:blue", label="views per post")
+    dates, views = [p.date for p in seen], [p.views for p in seen]
+    if len(seen) <= DENSE_POSTS:
+        ax.plot(dates, views, marker="o" if len(seen) <= 60 else ".", linestyle="-", linewidth=0.8,
+                markersize=3, color="tab:blue", label="views per post")
+    else:
+        # Thousands of posts joined by a line are a solid band: dots, and each day's median.
+        ax.plot(dates, views, marker=".", linestyle="none", markersize=2, alpha=0.3, color="tab:blue",
+                label="views per post")
+        ax.plot(*_daily_medians(seen, zone), color="navy", linewidth=1.4, label="daily median")
     ax.set_ylabel("views per post", color="tab:blue")
-    ax.set_xlabel("published")
+    ax.set_xlabel(f"published ({tz})")
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(alpha=0.3)
     if subscribers:
         ax2 = ax.twinx()
+        # Markers while there are few counts: a single one drawn as a line would not show at all.
         ax2.plot([s.taken_at for s in subscribers], [s.subscribers for s in subscribers],
-                 color="tab:orange", linewidth=1.6, label="subscribers")
+                 color="tab:orange", linewidth=1.6, marker="o" if len(subscribers) <= 60 else None,
+                 markersize=3, label="subscribers")
         ax2.set_ylabel("subscribers", color="tab:orange")
         ax2.yaxis.set_major_formatter(THOUSANDS)
-    _dates(ax)
+    _dates(ax, zone)
 
 
 async def views_chart(
-    posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str
+    posts: Sequence[PostRow], subscribers: Sequence[SubscriberPoint], title: str, tz: str = "UTC"
 ) -> bytes:
-    """Views of each post over time, with the subscriber line on a second axis."""
-    return await asyncio.to_thread(_render, lambda fig: _draw_views(fig, posts, subscribers, title))
+    """Views of each post over time (in `tz`), with the subscriber line on a second axis."""
+    return await asyncio.to_thread(_render, lambda fig: _draw_views(fig, posts, subscribers, title, tz))
 
 
 def _draw_heatmap(fig: Figure, grid: list[list[float | None]], title: str) -> None:
@@ -162,6 +186,6 @@ async def channel_charts(
         subs = await subscriber_series(conn, channel_id, start, end)
     name = f"@{channel.username}"
     return [
-        await views_chart(posts, subs, f"{name} — views per post, {window.label}"),
+        await views_chart(posts, subs, f"{name} — views per post, {window.label}", tz),
         await heatmap_chart(heatmap(posts, tz), f"{name} — median views by hour ({tz}), {window.label}"),
     ]

@@ -22,8 +22,8 @@ class DigestChannel(ToDict):
     channel_id: int
     username: str
     title: str | None
-    last_collected_at: datetime | None  # None: never collected, every figure below is unknown
-    posts: int | None
+    last_collected_at: datetime | None  # None: never collected
+    posts: int | None  # None (and every figure below): nothing of the period was read
     views: int | None  # Σ views of the posts published since the last digest (known ones)
     views_per_post: float | None
     err: float | None
@@ -62,10 +62,11 @@ async def digest_content(
             channels = [c for c in channels if c.id in wanted]
         starts = await history_starts(conn)
         for ch in channels:
-            if ch.last_collected_at is None:
+            if ch.last_collected_at is None or ch.last_collected_at < since:
+                # Never collected, or not since the last digest: nothing of the period was read.
                 out.append(DigestChannel(
-                    ch.id, ch.username, ch.title, None, *([None] * 8), status=ch.status,
-                    status_reason=ch.status_reason,
+                    ch.id, ch.username, ch.title, ch.last_collected_at, *([None] * 8),
+                    status=ch.status, status_reason=ch.status_reason,
                 ))
                 continue
             start = starts.get(ch.id)
@@ -79,12 +80,13 @@ async def digest_content(
                 by_views[0] if by_views else None, status=ch.status, status_reason=ch.status_reason,
                 partial_from=start if start is not None and since < start else None,
             ))
-    # A channel never collected has no bar rather than one at 0.
-    shown = [c for c in out if c.last_collected_at is not None]
+    # A channel with nothing read, or no known views, has no bar rather than one at 0.
+    shown = [c for c in out if c.views is not None]
     chart = None
     if len(shown) > 1:
         chart = await bars_chart(
             [c.display for c in shown], [c.views or 0 for c in shown],
-            f"Views since {since:%Y-%m-%d %H:%M} UTC, by channel",
+            # The digest's text says since when, in the subscriber's time zone.
+            "Views of the posts in this digest, by channel",
         )
     return DigestContent(since, now, tuple(out), chart)

@@ -49,6 +49,12 @@ class WindowMetrics(ToDict):
     paid_reactions_per_post: float | None
     replies_per_post: float | None
 
+    @property
+    def change_starts_late(self) -> datetime | None:
+        """When the subscriber change starts, if later than the window (tracked for less)."""
+        since = self.subscribers_change_since
+        return since if since is not None and (self.start is None or since > self.start) else None
+
 
 @dataclass(frozen=True)
 class TopPost(ToDict):
@@ -105,7 +111,8 @@ def window_metrics(
         change = subs_end.subscribers - subs_base.subscribers
     views_mean = mean(views) if views else None
     day24 = [r.views_24h for r in rows if r.views_24h is not None]
-    interactions = sum((r.reactions or 0) + (r.forwards or 0) + (r.replies or 0) for r in seen)
+    rated = [r for r in seen if _has_interactions(r)]
+    interactions = sum((r.reactions or 0) + (r.forwards or 0) + (r.replies or 0) for r in rated)
     return WindowMetrics(
         start=start, end=end, subscribers=subscribers,
         subscribers_at=subs_end.taken_at if subs_end else None,
@@ -118,7 +125,8 @@ def window_metrics(
         views_median=float(median(views)) if views else None,
         err=pct(views_mean, subscribers),
         err24=pct(mean(day24), subscribers) if day24 else None, err24_posts=len(day24),
-        er=pct(interactions, sum(views)) if views else None,
+        # Over posts with known views and at least one known counter; none known: unknown, not 0.
+        er=pct(interactions, sum(r.views or 0 for r in rated)) if rated else None,
         forwards_per_post=_per_post([r.forwards for r in rows]),
         reactions_per_post=_per_post([r.reactions for r in rows]),
         paid_reactions_per_post=_per_post([r.paid_reactions for r in rows]),
@@ -126,8 +134,12 @@ def window_metrics(
     )
 
 
+def _has_interactions(row: PostRow) -> bool:
+    return row.reactions is not None or row.forwards is not None or row.replies is not None
+
+
 def post_er(row: PostRow) -> float | None:
-    if not row.views:
+    if not row.views or not _has_interactions(row):
         return None
     return pct((row.reactions or 0) + (row.forwards or 0) + (row.replies or 0), row.views)
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analytics.metrics import WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow, coverage_notes
+from analytics.service import ChannelSummary, OverviewRow, coverage_notes, status_note
 
 NA = "n/a"
 
@@ -34,7 +34,8 @@ def when(value: datetime | None) -> str:
 def _change(m: WindowMetrics) -> str:
     if m.subscribers_change is None:
         return NA
-    return f"{m.subscribers_change:+,} ({percent(m.subscribers_change_pct, 1, signed=True)})"
+    since = f" since {when(m.change_starts_late)}" if m.change_starts_late else ""
+    return f"{m.subscribers_change:+,} ({percent(m.subscribers_change_pct, 1, signed=True)}){since}"
 
 
 ROWS: tuple[tuple[str, Callable[[WindowMetrics], str]], ...] = (
@@ -57,11 +58,16 @@ ROWS: tuple[tuple[str, Callable[[WindowMetrics], str]], ...] = (
 def print_summary(summary: ChannelSummary, console: Console) -> None:
     name = f"{summary.title} (@{summary.username})" if summary.title else f"@{summary.username}"
     head = f"{name}, {summary.window_label}"
-    if summary.current is None and summary.status == "failed":
-        console.print(f"{head}: collection failed — {summary.status_reason or 'unknown reason'}.")
-        return
+    note = status_note(summary.status, summary.status_reason, start=True)
     if summary.current is None:
-        console.print(f"{head}: never collected yet — no numbers until the first collection.")
+        if summary.unread:
+            console.print(f"{head}: nothing collected in this window — last collected "
+                          f"{when(summary.last_collected_at)}.", markup=False)
+        elif note is None or summary.status != "failed":
+            console.print(f"{head}: never collected yet — no numbers until the first collection.",
+                          markup=False)
+        if note:
+            console.print(f"{note}.", markup=False)
         return
     table = Table(title=head, caption=f"collected {when(summary.last_collected_at)}")
     table.add_column("metric")
@@ -71,8 +77,10 @@ def print_summary(summary: ChannelSummary, console: Console) -> None:
     for label, fmt in ROWS:
         table.add_row(label, fmt(summary.current), fmt(summary.previous) if summary.previous else before)
     console.print(table)
-    for note in coverage_notes(summary, when(summary.history_from)):
-        console.print(note, markup=False)
+    if note:
+        console.print(f"{note}: these figures are as of that collection.", markup=False)
+    for line in coverage_notes(summary, when(summary.history_from)):
+        console.print(line, markup=False)
     tops = (("Top posts by views", summary.top_by_views), ("Top posts by ER", summary.top_by_er))
     for title, posts in tops:
         console.print(f"[bold]{title}[/bold]")
@@ -96,15 +104,17 @@ def print_overview(rows: Sequence[OverviewRow], label: str, console: Console) ->
         )
         return
     table = Table(title=f"All channels, {label}")
-    for name in ("channel", "subscribers", "Δ", "posts", "views/post", "ERR", "ER", "collected"):
+    for name in ("channel", "subscribers", "Δ", "posts", "views/post", "ERR", "ER", "collected", "status"):
         table.add_column(name, justify="left" if name == "channel" else "right")
     for r in rows:
         cells: list[Any] = [
             f"@{r.username}", num(r.subscribers),
-            NA if r.subscribers_change is None else f"{r.subscribers_change:+,}",
+            NA if r.subscribers_change is None else f"{r.subscribers_change:+,}" + (
+                f" since {when(r.subscribers_change_since)}" if r.subscribers_change_since else ""),
             num(r.posts) + ("*" if r.partial else ""), num(r.views_per_post), percent(r.err),
             percent(r.er),
             "never" if r.last_collected_at is None else when(r.last_collected_at),
+            status_note(r.status, r.status_reason) or r.status,
         ]
         table.add_row(*cells)
     console.print(table)

@@ -29,6 +29,7 @@ from storage.queries import (
 __all__ = [
     "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",
     "channel_summary", "coverage_notes", "digest_content", "evaluate_alerts", "overview", "post_history",
+    "status_note",
 ]
 
 
@@ -61,6 +62,11 @@ class ChannelSummary(ToDict):
         return self.last_collected_at is None
 
     @property
+    def unread(self) -> bool:
+        """Collected once, but not since the window began: it has no figures."""
+        return self.last_collected_at is not None and self.current is None
+
+    @property
     def partial(self) -> bool:
         """The window itself reaches before `history_from`: its figures rest on the posts since."""
         if self.history_from is None or self.current is None:
@@ -68,7 +74,9 @@ class ChannelSummary(ToDict):
         return self.current.start is None or self.current.start < self.history_from
 
     def to_dict(self) -> dict[str, Any]:
-        return super().to_dict() | {"never_collected": self.never_collected, "partial": self.partial}
+        return super().to_dict() | {
+            "never_collected": self.never_collected, "unread": self.unread, "partial": self.partial,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class OverviewRow(ToDict):
     status_reason: str | None = None
     history_from: datetime | None = None  # as in ChannelSummary
     partial: bool = False  # the window reaches before history_from
+    # When the count the change runs from was taken, if inside the window (tracked for less).
+    subscribers_change_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,18 @@ class PostHistory(ToDict):
     deleted: bool
     age_hours: float
     points: tuple[HistoryPoint, ...]
+
+
+def status_note(status: str, reason: str | None, start: bool = False) -> str | None:
+    """Why a channel is not being collected, in words (`start`: capitalised to open a line);
+    None while it is collected."""
+    if status == "failed":
+        note = f"collection failed: {reason or 'unknown reason'}"
+    elif status == "paused":
+        note = "collection is paused" + (f" ({reason})" if reason else "")
+    else:
+        return None
+    return note[0].upper() + note[1:] if start else note
 
 
 def coverage_notes(s: ChannelSummary, since: str) -> list[str]:
@@ -144,9 +166,9 @@ async def channel_summary(
             now, tz, channel.last_collected_at, None, None, (), (), None,
             status_reason=channel.status_reason,
         )
-        if channel.last_collected_at is None:
-            return base
         start, end = window.bounds(now)
+        if channel.last_collected_at is None or (start is not None and channel.last_collected_at < start):
+            return base  # no figures: never collected, or not since the window began
         prev = window.previous_bounds(now)
         history_from = (await history_starts(conn, channel_id)).get(channel_id)
         unread = prev is not None and history_from is not None and prev[0] < history_from
@@ -155,7 +177,9 @@ async def channel_summary(
         # One read covers both windows; split in Python.
         rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
         current_rows = [r for r in rows if start is None or r.date >= start]
-        days = window.days(now, current_rows[0].date if current_rows else None)
+        days = window.read_days(
+            now, current_rows[0].date if current_rows else None, history_from, channel.last_collected_at
+        )
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
         known = await subscribers_at_each(conn, channel_id, instants)
         current = await window_figures(conn, channel_id, start, end, days, current_rows, known)
@@ -184,15 +208,24 @@ async def overview(engine: AsyncEngine, window: Window, now: datetime) -> list[O
         starts = await history_starts(conn)
     for ch in channels:
         subs, base = counts.get(ch.id, (None, None))
-        change = subs - base if subs is not None and base is not None else None
-        n, seen, views, inter = aggregates.get(ch.id, (0, 0, None, None))
-        per_post = views / seen if seen and views is not None else None
+        change = subs - base.subscribers if subs is not None and base is not None else None
         since = starts.get(ch.id)
+        if ch.last_collected_at is None or (start is not None and ch.last_collected_at < start):
+            # Never collected, or not since the window began: nothing of it was read.
+            out.append(OverviewRow(
+                ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, None, None,
+                None, None, None, None, status_reason=ch.status_reason,
+            ))
+            continue
+        n, seen, views, inter, rated_views = aggregates.get(ch.id, (0, 0, None, None, None))
+        per_post = views / seen if seen and views is not None else None
         out.append(OverviewRow(
             ch.id, ch.username, ch.title, ch.status, ch.last_collected_at, subs, change,
-            pct(change, base), n if ch.last_collected_at is not None else None, per_post,
-            pct(per_post, subs), pct(inter, views), status_reason=ch.status_reason,
-            history_from=since, partial=since is not None and (start is None or start < since),
+            pct(change, base.subscribers if base else None), n, per_post, pct(per_post, subs),
+            pct(inter, rated_views), status_reason=ch.status_reason, history_from=since,
+            partial=since is not None and (start is None or start < since),
+            subscribers_change_since=base.taken_at
+            if base and change is not None and (start is None or base.taken_at > start) else None,
         ))
     return sorted(out, key=lambda r: (r.subscribers is None, -(r.subscribers or 0), r.username))
 

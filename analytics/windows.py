@@ -37,13 +37,24 @@ class Window:
             return None
         return now - 2 * self.duration, now - self.duration
 
-    def days(self, now: datetime, first_post: datetime | None) -> float | None:
-        """Length in days, for posts per day; "all" runs from the first post (at least one day)."""
-        if self.duration is not None:
-            return self.duration / timedelta(days=1)
-        if first_post is None:
-            return None
-        return max((now - first_post) / timedelta(days=1), 1.0)
+    def read_days(
+        self, now: datetime, first_post: datetime | None, history_from: datetime | None,
+        last_collected: datetime,
+    ) -> float | None:
+        """Days of the window whose posts were read, for posts per day: from its start ("all": the
+        first post), or the oldest stored post if later, to `now`, or the last collection if
+        earlier. "all" counts at least one day; None when nothing of the window was read."""
+        start, end = self.bounds(now)
+        if start is None:
+            if first_post is None:
+                return None
+            start = first_post
+        if history_from is not None:
+            start = max(start, history_from)
+        span = (min(end, last_collected) - start) / timedelta(days=1)
+        if self.duration is None:
+            return max(span, 1.0)
+        return span if span > 0 else None
 
 
 def parse_window(text: str) -> Window:

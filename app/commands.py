@@ -16,6 +16,7 @@ from app.status import gather_status, status_json
 from app.status_view import render_status
 from settings import Settings
 from storage.backup import BackupError, backup_database
+from storage.db import is_locked
 from storage.migrate import SchemaTooNewError, open_database
 
 
@@ -27,6 +28,8 @@ async def status_command(
     try:
         engine = await open_database(settings.database_url)
     except (SchemaTooNewError, SQLAlchemyError, OSError) as exc:
+        if is_locked(exc):
+            raise  # main.py says what to do about a database that stayed busy, as for every command
         print(f"status: cannot open the database: {_first_line(exc)}", file=sys.stderr)
         return 1
     try:

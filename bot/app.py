@@ -12,6 +12,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.handlers import get_routers
+from bot.locked import RetryWhenLocked
 from bot.startup import on_startup
 from settings import Settings
 
@@ -58,6 +59,9 @@ def create_dispatcher(**deps: Any) -> Dispatcher:
     if missing:
         raise TypeError(f"create_dispatcher needs {', '.join(sorted(missing))}")
     dp = Dispatcher(**deps)
+    # Outermost but for aiogram's own error middleware, so every handler, filter and inner
+    # middleware is inside the retry, and what the retries could not cure reaches the errors router.
+    dp.update.outer_middleware(RetryWhenLocked())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     return dp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from aiogram import Bot
@@ -46,15 +46,32 @@ async def send_html(
 
     The inline keyboard goes on the last part, where the question it answers ends.
     """
-    parts = split_message(html)
+    return await send_parts(bot, chat_id, split_message(html), reply_markup=reply_markup, sleep=sleep)
+
+
+async def send_parts(
+    bot: Bot,
+    chat_id: int,
+    parts: Sequence[str],
+    *,
+    start: int = 0,
+    on_sent: Callable[[int], Awaitable[None]] | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> list[Message]:
+    """Send `parts[start:]` in order; `on_sent(n)` runs after each, n being how many are delivered,
+    so a caller can record progress and a later attempt can start where this one stopped."""
     sent = []
-    for index, part in enumerate(parts):
+    for index in range(start, len(parts)):
         markup = reply_markup if index == len(parts) - 1 else None
         sent.append(
             await obeying_retry_after(
-                lambda part=part, markup=markup: bot.send_message(chat_id, part, reply_markup=markup), sleep
+                lambda part=parts[index], markup=markup: bot.send_message(chat_id, part, reply_markup=markup),
+                sleep,
             )
         )
+        if on_sent is not None:
+            await on_sent(index + 1)
     return sent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,12 +21,13 @@ from analytics.digest import digest_content
 from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock
-from bot.delivery import obeying_retry_after, send_html
+from bot.delivery import obeying_retry_after, send_html, send_parts
 from bot.digest_subs import covered_channels
+from bot.render import split_message
 from bot.render_digest import render_digest
 from settings import Settings
 from storage.db import read, write
-from storage.digests import DigestRepo
+from storage.digests import DeliveryRepo, DigestDelivery, DigestRepo
 from storage.models import DigestSubscription
 
 log = logging.getLogger("bot.digests")
@@ -132,54 +133,92 @@ class Digests:
                 sub = await DigestRepo(conn).get(sub_id)
             if sub is None or sub.paused:
                 return "wait"
-            now = self.clock.now()
             decision = slot_decision(
                 sub.cadence,
                 sub.at_time,
                 sub.timezone,
                 sub.weekday,
                 sub.last_slot_sent,
-                now,
+                self.clock.now(),
                 self.settings.digest_grace_hours,
             )
             if decision.action == "wait" or decision.slot is None:
                 return "wait"
             if decision.action == "send":
-                since = sub.last_slot_sent or decision.slot - PERIOD[sub.cadence]
-                covered = await covered_channels(self.engine, sub)
-                if not await self.deliver(sub.chat_id, covered, since, now):
+                delivery = await self._prepare(sub, decision.slot)
+
+                async def record(steps: int) -> None:
+                    async with write(self.engine) as conn:
+                        await DeliveryRepo(conn).set_sent(sub.id, steps)
+
+                sent = await self._send(
+                    sub.chat_id, delivery.parts, delivery.chart, delivery.parts_sent, record
+                )
+                if not sent:
                     return "wait"
             else:
                 log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
             async with write(self.engine) as conn:
                 await DigestRepo(conn).set_last_slot(sub.id, decision.slot)
+                await DeliveryRepo(conn).finish(sub.id)
             return decision.action
 
-    async def send_now(self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime) -> bool:
-        return await self.deliver(chat_id, channel_ids, since, self.clock.now())
+    async def _prepare(self, sub: DigestSubscription, slot: datetime) -> DigestDelivery:
+        """The slot's digest: the one already on its way if an attempt stopped part-way (it goes on
+        with the same text, from the next part), else built now and recorded before it is sent."""
+        async with read(self.engine) as conn:
+            pending = await DeliveryRepo(conn).get(sub.id)
+        if pending is not None and pending.slot == slot:
+            log.info(
+                "digest %s: slot %s goes on after %d of %d step(s) sent",
+                sub.id, slot, pending.parts_sent, pending.steps,
+            )
+            return pending
+        now = self.clock.now()
+        since = sub.last_slot_sent or slot - PERIOD[sub.cadence]
+        parts, chart = await self._build(await covered_channels(self.engine, sub), since, now)
+        async with write(self.engine) as conn:
+            return await DeliveryRepo(conn).start(sub.id, slot, parts, chart, now)
 
-    async def deliver(
-        self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime, now: datetime
-    ) -> bool:
-        """Build and send one digest; True once its text is delivered, False when the chat blocked
-        the bot (its digests pause)."""
+    async def send_now(self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime) -> bool:
+        """`/digest now`: build and send one digest; False when the chat blocked the bot."""
+        parts, chart = await self._build(channel_ids, since, self.clock.now())
+        return await self._send(chat_id, parts, chart)
+
+    async def _build(
+        self, channel_ids: Sequence[int] | None, since: datetime, now: datetime
+    ) -> tuple[list[str], bytes | None]:
         content = await digest_content(self.engine, channel_ids, since, now)
+        return split_message(render_digest(content, self.settings.digest_timezone)), content.chart_png
+
+    async def _send(
+        self,
+        chat_id: int,
+        parts: Sequence[str],
+        chart: bytes | None,
+        start: int = 0,
+        record: Callable[[int], Awaitable[None]] | None = None,
+    ) -> bool:
+        """Send the steps from `start` on: the text parts, then the chart; `record(n)` after each.
+        True once the text is delivered, False when the chat blocked the bot (its digests pause)."""
         try:
-            await send_html(self.bot, chat_id, render_digest(content, self.settings.digest_timezone))
+            await send_parts(self.bot, chat_id, parts, start=start, on_sent=record)
         except TelegramForbiddenError:
             await self._pause_chat(chat_id)
             return False
-        if content.chart_png is None:
+        if chart is None or start > len(parts):
             return True
         # The text is the digest and it went out: a lost chart must not make the slot unsent, or
         # the next try would send the same digest again.
-        photo = BufferedInputFile(content.chart_png, "digest.png")
+        photo = BufferedInputFile(chart, "digest.png")
         try:
             await obeying_retry_after(lambda: self.bot.send_photo(chat_id, photo, caption="Views by channel"))
         except TelegramForbiddenError:
             await self._pause_chat(chat_id)
         except TelegramAPIError as exc:
             log.warning("digest chart to chat %s not sent: %s", chat_id, exc.message)
+        if record is not None:
+            await record(len(parts) + 1)
         return True
 
     async def _pause_chat(self, chat_id: int) -> None:

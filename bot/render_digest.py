@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from analytics.digest import DigestChannel, DigestContent
+from analytics.service import status_note
 from bot.digest_args import WEEKDAYS
 from bot.render import esc, human, pct, signed, when
 from bot.render_stats import link
@@ -61,10 +62,13 @@ def unsubscribed(deleted: int, narrowed: int, some_channels: bool) -> str:
 
 def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
     name = f"<b>{esc(c.title)}</b> (@{esc(c.username)})" if c.title else f"<b>@{esc(c.username)}</b>"
-    if c.last_collected_at is None and c.status == "failed":
-        return [f"{name}: collection failed: {esc(c.status_reason or 'unknown reason')}"]
-    if c.last_collected_at is None:
-        return [f"{name}: not collected yet"]
+    note = status_note(c.status, c.status_reason)
+    if c.posts is None:
+        if c.last_collected_at is not None:
+            why = f"not collected since {when(c.last_collected_at, tz)}"
+        else:
+            why = "not collected yet" if c.status != "failed" else ""
+        return [f"{name}: " + "; ".join(esc(x) for x in (why, note) if x)]
     if not c.posts:
         head = f"{name}: no new posts"
     else:
@@ -77,6 +81,8 @@ def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
         lines.append(f"   top: {link(p.link, p.excerpt or 'post')} ({human(p.views)} views)")
     if c.partial_from is not None:
         lines.append(f"   <i>posts read back to {when(c.partial_from, tz)} so far</i>")
+    if note:
+        lines.append(f"   <i>{esc(note)}: figures up to {when(c.last_collected_at, tz)}</i>")
     return lines
 
 

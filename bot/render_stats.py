@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from analytics.metrics import TopPost, WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow, PostHistory, coverage_notes
+from analytics.service import ChannelSummary, OverviewRow, PostHistory, coverage_notes, status_note
 from bot.render import clip, esc, human, pct, signed, when
 
 # A post's excerpt is a few words, but one "word" can be a 5,000-character URL.
@@ -27,11 +27,14 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def _subscribers(m: WindowMetrics) -> str:
+def _subscribers(m: WindowMetrics, tz: str) -> str:
     if m.subscribers_change is None:
         return human(m.subscribers)
+    since = m.change_starts_late
+    tail = f" since {when(since, tz)}" if since else ""
     return (
-        f"{human(m.subscribers)} ({signed(m.subscribers_change)}, {pct(m.subscribers_change_pct, sign=True)})"
+        f"{human(m.subscribers)} ({signed(m.subscribers_change)}, "
+        f"{pct(m.subscribers_change_pct, sign=True)}{tail})"
     )
 
 
@@ -59,18 +62,24 @@ def _tops(title: str, posts: Sequence[TopPost], figure: Callable[[TopPost], str]
 
 def render_summary(s: ChannelSummary) -> str:
     head = f"{heading(s.title, s.username)} — {esc(s.window_label)}"
-    if s.current is None and s.status == "failed":
-        return f"{head}\nCollection failed: {esc(s.status_reason or 'unknown reason')}"
+    note = status_note(s.status, s.status_reason, start=True)
     if s.current is None:
-        return f"{head}\nNot collected yet: the numbers appear after its first collection."
+        if s.unread:
+            lines = [head, f"Nothing collected in the {esc(s.window_label)}: last collected "
+                           f"{when(s.last_collected_at, s.tz)}."]
+            return "\n".join([*lines, esc(note)] if note else lines)
+        return f"{head}\n{esc(note)}" if note and s.status == "failed" else (
+            f"{head}\nNot collected yet: the numbers appear after its first collection.")
     cur, prev = s.current, s.previous
     lines = [
         head,
         f"collected {when(s.last_collected_at, s.tz)}"
         + ("" if prev is None else "; before = the window before"),
+        *([f"<b>{esc(note)}</b>: these figures are as of that collection."] if note else []),
         *(f"<i>{esc(n)}</i>" for n in coverage_notes(s, when(s.history_from, s.tz))),
         "",
-        _line("Subscribers", _subscribers, cur, prev, known=lambda m: m.subscribers is not None),
+        _line("Subscribers", lambda m: _subscribers(m, s.tz), cur, prev,
+              known=lambda m: m.subscribers is not None),
         _line(
             "Posts", lambda m: f"{m.posts}, {_ratio(m.posts_per_day)} a day", cur, prev, known=lambda m: True
         ),
@@ -102,8 +111,11 @@ def render_summary(s: ChannelSummary) -> str:
     return "\n".join(lines)
 
 
-def _overview_change(r: OverviewRow) -> str:
-    return "" if r.subscribers_change_pct is None else f" ({pct(r.subscribers_change_pct, sign=True)})"
+def _overview_change(r: OverviewRow, tz: str) -> str:
+    if r.subscribers_change_pct is None:
+        return ""
+    since = r.subscribers_change_since
+    return f" ({pct(r.subscribers_change_pct, sign=True)}{f' since {when(since, tz)}' if since else ''})"
 
 
 def render_overview(rows: Sequence[OverviewRow], label: str, tz: str) -> str:
@@ -112,16 +124,20 @@ def render_overview(rows: Sequence[OverviewRow], label: str, tz: str) -> str:
     lines = [f"<b>All channels</b> — {esc(label)}"]
     for i, r in enumerate(rows, 1):
         name = heading(r.title, r.username)
+        note = status_note(r.status, r.status_reason)
         if r.last_collected_at is None:
-            why = f"failed: {esc(r.status_reason or 'unknown reason')}" if r.status == "failed" else (
-                "not collected yet")
+            why = esc(note) if note and r.status == "failed" else "not collected yet"
             lines.append(f"{i}. {name}: {why}")
+            continue
+        tail = f" — {esc(note)}" if note else ""
+        if r.posts is None:
+            lines.append(f"{i}. {name}: not collected since {when(r.last_collected_at, tz)}{tail}")
             continue
         since = f" (posts read back to {when(r.history_from, tz)} so far)" if r.partial else ""
         lines.append(
-            f"{i}. {name}: {human(r.subscribers)} subscribers{_overview_change(r)}, "
+            f"{i}. {name}: {human(r.subscribers)} subscribers{_overview_change(r, tz)}, "
             f"{human(r.posts)} posts{since}, {human(r.views_per_post)} views/post, ERR {pct(r.err)}, "
-            f"ER {pct(r.er)}"
+            f"ER {pct(r.er)}{tail}"
         )
     lines.append("\nOne channel in detail: /stats @name [24h|7d|30d|all]")
     return "\n".join(lines)

@@ -34,6 +34,7 @@ class _Injection:
     method: str | None
     chat_id: int | None
     times: int
+    after: int = 0  # matching calls let through before the injection starts
 
 
 class BotAPIServer(BotAPIMethods):
@@ -158,10 +159,14 @@ class BotAPIServer(BotAPIMethods):
         self.blocked.add(chat_id)
 
     def inject_retry_after(
-        self, seconds: int, method: str | None = None, chat_id: int | None = None, times: int = 1
+        self, seconds: int, method: str | None = None, chat_id: int | None = None, times: int = 1,
+        after: int = 0,
     ) -> None:
-        """The next `times` matching calls answer 429 "Too Many Requests: retry after N"."""
-        self._injections.append(_Injection(seconds, method.lower() if method else None, chat_id, times))
+        """The next `times` matching calls (past the first `after`) answer 429 "Too Many Requests:
+        retry after N"; N = 0 is no usable wait, so aiogram raises a plain API error."""
+        self._injections.append(
+            _Injection(seconds, method.lower() if method else None, chat_id, times, after)
+        )
 
     # -- the control side: read what the bot did ---------------------------------------------
 
@@ -245,6 +250,9 @@ class BotAPIServer(BotAPIMethods):
             if inj.times <= 0 or inj.method not in (None, method):
                 continue
             if inj.chat_id is not None and str(inj.chat_id) != str(params.get("chat_id")):
+                continue
+            if inj.after > 0:
+                inj.after -= 1
                 continue
             inj.times -= 1
             raise BotAPIError(429, f"Too Many Requests: retry after {inj.seconds}", retry_after=inj.seconds)

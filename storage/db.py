@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 log = logging.getLogger("storage")
 
 BUSY_TIMEOUT_MS = 10_000
+# When SQLite's busy timeout runs out (another process, e.g. `collect` or a long writer, kept the
+# write lock longer), a write waits these pauses more, one attempt after each, before it gives up:
+# with the default timeout, about 45 s in all.
+LOCK_BACKOFF: tuple[float, ...] = (0.5, 1.0, 2.0)
 T = TypeVar("T")
 
 
@@ -53,11 +59,66 @@ def _install_sqlite_events(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def is_locked(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (SQLITE_BUSY/SQLITE_LOCKED), which waiting may cure."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
+
+
+@dataclass
+class WriteTally:
+    """What the current task's writes did (see `counting_writes`)."""
+
+    committed: int = 0
+    gave_up: int = 0  # writes that met a lock through every retry of LOCK_BACKOFF
+
+
+_tally: ContextVar[WriteTally | None] = ContextVar("pulse_write_tally", default=None)
+
+
+@contextmanager
+def counting_writes() -> Iterator[WriteTally]:
+    """Count the writes committed (or given up) inside the block, so a caller knows whether running
+    it again is safe, and worth it."""
+    tally = WriteTally()
+    token = _tally.set(tally)
+    try:
+        yield tally
+    finally:
+        _tally.reset(token)
+
+
 @asynccontextmanager
 async def write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction: committed on exit, rolled back whole on any error or cancellation."""
-    async with engine.begin() as conn:
+    """A write transaction: committed on exit, rolled back whole on any error or cancellation.
+
+    Writes begin IMMEDIATE, so a lock held elsewhere is met at BEGIN, before the body has run:
+    that is the one point where retrying can neither repeat nor lose anything, so it is retried
+    there (see LOCK_BACKOFF) and the body runs once.
+    """
+    async with AsyncExitStack() as stack:
+        for attempt, pause in enumerate((*LOCK_BACKOFF, None), start=1):
+            try:
+                conn = await stack.enter_async_context(engine.begin())
+                break
+            except OperationalError as exc:
+                if not is_locked(exc):
+                    raise
+                if pause is None:
+                    if (tally := _tally.get()) is not None:
+                        tally.gave_up += 1
+                    raise
+                log.warning(
+                    "the database is busy (another process is writing); write attempt %d failed, "
+                    "retrying in %.1f s", attempt, pause,
+                )
+                await asyncio.sleep(pause)
         yield conn
+    if (tally := _tally.get()) is not None:
+        tally.committed += 1
 
 
 @asynccontextmanager
@@ -69,12 +130,15 @@ async def read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 async def retry_locked(fn: Callable[[], Awaitable[T]], attempts: int = 5, delay: float = 0.2) -> T:
-    """Run `fn`, retrying when SQLite still says "database is locked" after its busy timeout."""
+    """Run `fn`, retrying when SQLite still says "database is locked" after its busy timeout.
+
+    Only for work that is safe to repeat whole (idempotent upserts, a migration that failed at BEGIN).
+    """
     for attempt in range(1, attempts + 1):
         try:
             return await fn()
         except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts:
+            if not is_locked(exc) or attempt == attempts:
                 raise
             log.warning("database is locked; retrying (attempt %d of %d)", attempt, attempts)
             await asyncio.sleep(delay * attempt)

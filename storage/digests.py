@@ -1,8 +1,10 @@
-"""DigestRepo (scheduled digest subscriptions) and AlertRepo (each alert event recorded once)."""
+"""DigestRepo (scheduled digest subscriptions), DeliveryRepo (a digest on its way, part by part) and
+AlertRepo (each alert event recorded once)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
 from storage.models import Alert, DigestSubscription
-from storage.tables import alerts, digest_subscriptions
+from storage.tables import alerts, digest_deliveries, digest_subscriptions
 
 _subs = digest_subscriptions
 
@@ -87,6 +89,60 @@ class DigestRepo:
         await self.conn.execute(
             update(_subs).where(_subs.c.id == sub_id).values(excluded_ids=sorted(channel_ids))
         )
+
+
+@dataclass(frozen=True)
+class DigestDelivery:
+    """One slot's digest being sent: its messages, and how many steps (parts, then the chart) are done."""
+
+    subscription_id: int
+    slot: datetime
+    parts: tuple[str, ...]
+    parts_sent: int
+    chart: bytes | None
+    created_at: datetime
+
+    @property
+    def steps(self) -> int:
+        """The text parts, then the chart if there is one."""
+        return len(self.parts) + (self.chart is not None)
+
+
+_deliveries = digest_deliveries
+
+
+class DeliveryRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, sub_id: int) -> DigestDelivery | None:
+        row = (await self.conn.execute(
+            select(_deliveries).where(_deliveries.c.subscription_id == sub_id)
+        )).first()
+        if row is None:
+            return None
+        return DigestDelivery(
+            row.subscription_id, row.slot, tuple(row.parts), row.parts_sent, row.chart, row.created_at
+        )
+
+    async def start(
+        self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime
+    ) -> DigestDelivery:
+        """Record a digest about to be sent, replacing whatever an older slot left unfinished."""
+        values = {"slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now}
+        stmt = insert_for(self.conn, _deliveries).values(subscription_id=sub_id, **values)
+        await self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["subscription_id"], set_=values)
+        )
+        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now)
+
+    async def set_sent(self, sub_id: int, steps: int) -> None:
+        await self.conn.execute(
+            update(_deliveries).where(_deliveries.c.subscription_id == sub_id).values(parts_sent=steps)
+        )
+
+    async def finish(self, sub_id: int) -> None:
+        await self.conn.execute(_deliveries.delete().where(_deliveries.c.subscription_id == sub_id))
 
 
 class AlertRepo:

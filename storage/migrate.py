@@ -12,7 +12,7 @@ from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, retry_locked
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,6 +41,12 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _up_to_date(connection: Connection) -> bool:
+    script = ScriptDirectory.from_config(_config(connection))
+    current = MigrationContext.configure(connection).get_current_heads()
+    return bool(current) and set(current) == set(script.get_heads())
+
+
 def _upgrade(connection: Connection, target: str) -> None:
     current = _current(connection)
     if current is not None and not _known(ScriptDirectory.from_config(_config(connection)), current):
@@ -60,6 +66,18 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
 
 async def migrate(engine: AsyncEngine, target: str = "heads") -> None:
     """Upgrade the database to `target` (the newest schema by default)."""
+    # Checked without the write lock first: every command opens the database this way, and
+    # `stats` or `status` must not wait on (or fail behind) a collection that is writing.
+    if target == "heads":
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(pulse_read_only=True)
+            if await conn.run_sync(_up_to_date):
+                return
+    # An upgrade that meets a lock fails at its BEGIN, before any step ran: safe to run again.
+    await retry_locked(lambda: _upgrade_once(engine, target))
+
+
+async def _upgrade_once(engine: AsyncEngine, target: str) -> None:
     async with engine.connect() as conn:
         await conn.run_sync(_upgrade, target)
         await conn.commit()
@@ -75,6 +93,7 @@ async def downgrade(engine: AsyncEngine, target: str) -> None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The schema revision the database is at, or None when it is empty."""
     async with engine.connect() as conn:
+        conn = await conn.execution_options(pulse_read_only=True)  # never waits on a writer
         return await conn.run_sync(_current)
 
 

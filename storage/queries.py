@@ -10,15 +10,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, String, and_, case, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import FromClause, Select
 
 from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
 from storage.views_24h import hours_between
 
 SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
 EXCERPT_CHARS = 200
+ID_WIDTH = 10**11
 
 
 @dataclass(frozen=True)
@@ -63,13 +76,17 @@ async def collapsed_posts(
         posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
         posts.c.views_24h,
     ).where(*cond).subquery("p")
-    # An album's caption sits on one item and the others are empty, so max() picks the caption.
+    # An album's caption is the text of its first item that has one: min() over the text behind
+    # its message id as a fixed-width number (ids are far below 10**11, so 12 digits sort right).
+    caption = func.min(case((
+        p.c.text != "", cast(p.c.message_id + ID_WIDTH, String) + func.substr(p.c.text, 1, EXCERPT_CHARS)
+    ), else_=None))
     stmt = (
         select(
             # As stored (text on SQLite): _as_utc parses it once, in C, rather than SQLAlchemy's
             # per-row date processing followed by ours.
             func.min(p.c.message_id), type_coerce(func.min(p.c.date), String).label("date"),
-            func.max(func.substr(p.c.text, 1, EXCERPT_CHARS)), func.count(),
+            caption, func.count(),
             func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
             func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(p.c.views_24h),
         )
@@ -77,7 +94,7 @@ async def collapsed_posts(
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
     rows = (await conn.execute(stmt)).all()  # one fetch; row-by-row costs a hop per row
-    return [PostRow(r[0], _as_utc(r[1]), r[2] or "", *r[3:10]) for r in rows]
+    return [PostRow(r[0], _as_utc(r[1]), r[2][12:] if r[2] else "", *r[3:10]) for r in rows]
 
 
 def _as_utc(value: object) -> datetime:
@@ -143,14 +160,16 @@ async def subscribers_at_each(
 
 async def subscribers_by_channel(
     conn: AsyncConnection, start: datetime | None, end: datetime
-) -> dict[int, tuple[int | None, int | None]]:
+) -> dict[int, tuple[int | None, SubscriberPoint | None]]:
     """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
     ss, ch = subscriber_snapshots, channels
     known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
 
     def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
+        # The count and when it was taken, as one "taken_at|count" text, to stay one subquery.
         order = ss.c.taken_at.desc() if newest else ss.c.taken_at
-        return select(ss.c.subscribers).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
+        point = cast(ss.c.taken_at, String) + "|" + cast(ss.c.subscribers, String)
+        return select(point).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
 
     at_end = first(ss.c.taken_at <= end, newest=True)
     # The base must be an earlier snapshot than the end's, or the "change" would compare a count
@@ -165,7 +184,13 @@ async def subscribers_by_channel(
     )
     base = inside if before is None else func.coalesce(before, inside)
     rows = await conn.execute(select(ch.c.id, at_end, base))
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (_point(r[1]).subscribers if r[1] else None, _point(r[2]) if r[2] else None)
+            for r in rows}
+
+
+def _point(packed: str) -> SubscriberPoint:
+    taken_at, count = packed.rsplit("|", 1)
+    return SubscriberPoint(_as_utc(taken_at), int(count))
 
 
 async def first_subscribers(
@@ -235,40 +260,45 @@ async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> da
 
 async def overview_rows(
     conn: AsyncConnection, channel_ids: list[int], since: datetime | None, until: datetime
-) -> dict[int, tuple[int, int, int | None, int | None]]:
-    """Per channel: (posts, posts with known views, Σ views, Σ interactions) over folded posts."""
+) -> dict[int, tuple[int, int, int | None, int | None, int | None]]:
+    """Per channel, over folded posts: (posts, posts with known views, Σ views, Σ interactions and
+    Σ views of the posts with known views and at least one known interaction counter)."""
     # Naming the channels lets SQLite walk the (channel_id, date) index once per channel
     # instead of scanning every post for the date range.
     cond = [posts.c.channel_id.in_(channel_ids), posts.c.date < until, posts.c.deleted.is_(False),
             func.coalesce(posts.c.media_kind, "") != SERVICE_KIND]
     if since is not None:
         cond.append(posts.c.date >= since)
+
+    def sums(src: FromClause, channel: ColumnElement) -> Select:
+        c = src.c
+        rated = and_(c.views.is_not(None),
+                     or_(c.reactions.is_not(None), c.forwards.is_not(None), c.replies.is_not(None)))
+        inter = func.coalesce(c.reactions, 0) + func.coalesce(c.forwards, 0) + func.coalesce(c.replies, 0)
+        return select(
+            channel, func.count(), func.count(c.views), func.sum(c.views),
+            func.sum(case((rated, inter), else_=None)), func.sum(case((rated, c.views), else_=None)),
+        ).group_by(channel)
+
     # Single posts aggregate straight off the index; only album items (a minority) need the
     # extra fold by grouped_id, which sorts.
-    inter = (func.coalesce(posts.c.reactions, 0) + func.coalesce(posts.c.forwards, 0)
-             + func.coalesce(posts.c.replies, 0))
-    singles = select(
-        posts.c.channel_id, func.count(), func.count(posts.c.views), func.sum(posts.c.views),
-        func.sum(case((posts.c.views.is_not(None), inter), else_=None)),
-    ).where(*cond, posts.c.grouped_id.is_(None)).group_by(posts.c.channel_id)
+    singles = sums(posts, posts.c.channel_id).where(*cond, posts.c.grouped_id.is_(None))
     folded = (
         select(
             posts.c.channel_id.label("channel_id"), func.max(posts.c.views).label("views"),
-            (func.coalesce(func.max(posts.c.reactions), 0) + func.coalesce(func.max(posts.c.forwards), 0)
-             + func.coalesce(func.max(posts.c.replies), 0)).label("inter"),
+            func.max(posts.c.reactions).label("reactions"), func.max(posts.c.forwards).label("forwards"),
+            func.max(posts.c.replies).label("replies"),
         )
         .where(*cond, posts.c.grouped_id.is_not(None))
         .group_by(posts.c.channel_id, posts.c.grouped_id).subquery("f")
     )
-    albums = select(
-        folded.c.channel_id, func.count(), func.count(folded.c.views), func.sum(folded.c.views),
-        func.sum(case((folded.c.views.is_not(None), folded.c.inter), else_=None)),
-    ).group_by(folded.c.channel_id)
-    out: dict[int, tuple[int, int, int | None, int | None]] = {}
+    albums = sums(folded, folded.c.channel_id)
+    out: dict[int, tuple[int, int, int | None, int | None, int | None]] = {}
     for stmt in (singles, albums):
-        for cid, n, seen, views, inter_sum in await conn.execute(stmt):
-            was = out.get(cid, (0, 0, None, None))
-            out[cid] = (was[0] + n, was[1] + seen, _add(was[2], views), _add(was[3], inter_sum))
+        for cid, n, seen, views, inter, rated_views in await conn.execute(stmt):
+            was = out.get(cid, (0, 0, None, None, None))
+            out[cid] = (was[0] + n, was[1] + seen, _add(was[2], views), _add(was[3], inter),
+                        _add(was[4], rated_views))
     return out
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -164,6 +165,24 @@ digest_subscriptions = Table(
     Column("last_slot_sent", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("chat_id", "cadence", "weekday", "at_time", "timezone", name="uq_digest_slot"),
+)
+
+# A scheduled digest on its way: its text as split into messages, and how many of them (then the
+# chart) went out, so a retry after a failed part sends only the rest. Gone once the slot is sent.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("digest_subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("slot", UTCDateTime, nullable=False),
+    Column("parts", JSON, nullable=False),
+    Column("parts_sent", Integer, nullable=False, server_default="0"),
+    Column("chart", LargeBinary),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 alerts = Table(

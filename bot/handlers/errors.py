@@ -8,19 +8,32 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
+from storage.db import is_locked
+
 log = logging.getLogger("bot.errors")
 
 SOMETHING_WRONG = "Something went wrong; it was logged. Please try again, or /help."
+# Said when the database stayed busy through every retry (see bot/locked.py): what to do, not why
+# SQLite refused.
+BUSY = (
+    "The database is busy right now: another ChannelPulse process (collect or backup) is writing "
+    "to it. Please try again in a minute."
+)
 
 
 async def on_error(event: ErrorEvent) -> bool:
-    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    if is_locked(event.exception):
+        log.warning("update %s: the database stayed busy through every retry", event.update.update_id)
+        text = BUSY
+    else:
+        log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+        text = SOMETHING_WRONG
     update = event.update
     try:
         if update.message is not None:
-            await update.message.answer(SOMETHING_WRONG, parse_mode=None)
+            await update.message.answer(text, parse_mode=None)
         elif update.callback_query is not None:
-            await update.callback_query.answer(SOMETHING_WRONG[:200])
+            await update.callback_query.answer(text[:200])
     except TelegramAPIError as exc:
         # The reply itself can fail (the chat blocked us, Telegram is down): the log has it.
         log.warning("could not tell the user about the error: %s", exc)

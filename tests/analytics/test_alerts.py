@@ -21,7 +21,7 @@ async def test_subscriber_jump_fires_once_per_event(engine: AsyncEngine, now: da
     await add_subscribers(engine, cid, now, 1100)  # +10 % in 24 h
     first = await evaluate_alerts(engine, cid, now, 5.0)
     assert [a.kind for a in first] == ["subscribers"]
-    assert "1,000 → 1,100" in first[0].text and "+10.0 %" in first[0].text
+    assert "1,000 → 1,100 (+10.0 %) in 25 h" in first[0].text
     assert await evaluate_alerts(engine, cid, now, 5.0) == []
     # The next collection still sees +11 % against the same base: the same event, no new alert.
     await add_subscribers(engine, cid, now + H, 1110)
@@ -33,6 +33,19 @@ async def test_subscriber_jump_fires_once_per_event(engine: AsyncEngine, now: da
     await add_subscribers(engine, cid, now + 50 * H, 1000)
     later = await evaluate_alerts(engine, cid, now + 50 * H, 5.0)
     assert [a.kind for a in later] == ["subscribers"] and "-9.9 %" in later[0].text
+
+
+async def test_growth_over_a_gap_in_collection_is_not_a_24_hour_jump(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    cid = await add_channel(engine, "gap", now)
+    await add_subscribers(engine, cid, now - 6 * 24 * H, 10_000)  # then six days without collection
+    await add_subscribers(engine, cid, now, 10_615)  # +1 % a day
+    assert await evaluate_alerts(engine, cid, now, 5.0) == []
+    # A real jump within the day after the gap still fires, with its own span.
+    await add_subscribers(engine, cid, now + 20 * H, 11_300)
+    (alert,) = await evaluate_alerts(engine, cid, now + 20 * H, 5.0)
+    assert "10,615 → 11,300 (+6.5 %) in 20 h" in alert.text
 
 
 async def test_small_change_or_unknown_counts_do_not_fire(engine: AsyncEngine, now: datetime) -> None:

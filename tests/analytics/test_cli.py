@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import main
 from analytics.cli import normalize_ref
-from tests.analytics.conftest import COLLECTED, P, add_channel, add_posts
+from tests.analytics.conftest import P, add_channel, add_posts
 
 pytestmark = pytest.mark.usefixtures("pulse")
 
@@ -87,7 +87,7 @@ def test_export_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 @pytest.fixture
 async def filling(engine: AsyncEngine) -> int:
     # Still being read back: its oldest stored post is recent, and older ones exist unread.
-    cid = await add_channel(engine, "filling", COLLECTED, complete=False)
+    cid = await add_channel(engine, "filling", datetime.now(UTC), complete=False)
     recent = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     await add_posts(engine, cid, (P(1, recent, 500),))
     return cid

@@ -1,18 +1,21 @@
-"""Windows that reach before the oldest stored post were never read: unknown, never "0 posts"."""
+"""Time that was never read (before the oldest stored post, after the last collection) is unknown,
+never "0 posts"; figures say what they rest on."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary, digest_content, overview
 from analytics.windows import parse_window
 from bot.render_digest import render_digest
+from bot.render_stats import render_overview, render_summary
 from sandbox.botapi_html import parse_html
 from storage.channels import ChannelRepo
 from storage.db import write
-from tests.analytics.conftest import COLLECTED, P, add_channel, add_posts
+from tests.analytics.conftest import COLLECTED, H, P, add_channel, add_posts, add_subscribers
 
 DAY = timedelta(days=1)
 
@@ -73,3 +76,46 @@ async def test_a_digest_says_which_channels_failed_or_are_still_read_back(
     shown = parse_html(render_digest(content, "UTC")).plain
     assert "@gone: collection failed: @gone is private" in shown
     assert "posts read back to" in shown and "not collected yet" not in shown
+
+
+async def test_a_channel_not_collected_for_days_is_unread_not_empty(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    cid = await add_channel(engine, "stale", now - 3 * DAY)
+    await add_posts(engine, cid, _posts(now, 6, 5, 4))
+    async with write(engine) as conn:
+        await ChannelRepo(conn).update(cid, status="failed", status_reason="@stale is private")
+    day = await channel_summary(engine, cid, parse_window("24h"), now, "UTC")
+    assert day.current is None and day.unread
+    shown = parse_html(render_summary(day)).plain
+    assert "Nothing collected in the last 24 hours: last collected 27 Feb 12:00 UTC." in shown
+    assert "Collection failed: @stale is private" in shown and "Posts: 0" not in shown
+    week_summary = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    week = parse_html(render_summary(week_summary)).plain
+    assert "Collection failed: @stale is private: these figures are as of that collection." in week
+    (row,) = await overview(engine, parse_window("24h"), now)
+    assert row.posts is None
+    listed = parse_html(render_overview([row], "last 24 hours", "UTC")).plain
+    assert "(@stale): not collected since 27 Feb 12:00 UTC — collection failed: @stale is private" in listed
+    digest = parse_html(render_digest(await digest_content(engine, None, now - DAY, now), "UTC")).plain
+    assert "not collected since 27 Feb 12:00 UTC; collection failed" in digest
+    assert "no new posts" not in digest
+
+
+async def test_a_change_shorter_than_the_window_says_since_when(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "new", now)
+    await add_subscribers(engine, cid, now - 2 * H, 10_000)
+    await add_subscribers(engine, cid, now - H, 10_500)
+    s = await channel_summary(engine, cid, parse_window("30d"), now, "UTC")
+    assert "(+500, +5.0% since 2 Mar 10:00 UTC)" in parse_html(render_summary(s)).plain
+    (row,) = await overview(engine, parse_window("30d"), now)
+    assert "(+5.0% since 2 Mar 10:00 UTC)" in parse_html(render_overview([row], "x", "UTC")).plain
+
+
+async def test_posts_per_day_counts_only_the_days_read(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "busy", now, complete=False)
+    # 48 posts over the last 8 hours were read; older ones were not yet.
+    await add_posts(engine, cid, _posts(now, *[8 / 24 - i / 144 for i in range(48)]))
+    for name in ("24h", "7d", "30d"):
+        s = await channel_summary(engine, cid, parse_window(name), now, "UTC")
+        assert s.current is not None and s.current.posts_per_day == pytest.approx(48 / (8 / 24))

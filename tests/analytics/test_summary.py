@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import channel_summary
+from analytics.service import channel_summary, overview
 from analytics.windows import parse_window
 from tests.analytics.conftest import (
     COLLECTED,
@@ -31,7 +31,8 @@ async def test_seven_day_window_every_metric(engine: AsyncEngine, pulse: int, no
     assert (m.subscribers_change, m.subscribers_change_since) == (100, t("2026-02-23 10:00"))
     assert m.subscribers_change_pct == pytest.approx(10.0)
     # 9 (at the boundary), 10, album 11-13, 14, 15 (unknown views), 16, 19; not 17 (deleted) or 18.
-    assert m.posts == 7 and m.posts_per_day == pytest.approx(1.0)
+    # Per day of the window that was read: up to the last collection, half an hour before now.
+    assert m.posts == 7 and m.posts_per_day == pytest.approx(7 / (7 - 0.5 / 24))
     assert m.views_posts == 6
     assert m.views_mean == pytest.approx(1560 / 6)  # 60+100+200+1000+120+80
     assert m.views_median == pytest.approx(110.0)  # the viral 1000 barely moves the median
@@ -91,7 +92,8 @@ async def test_all_window_counts_days_from_the_first_post(
     s = await channel_summary(engine, pulse, parse_window("all"), now, "UTC")
     assert s.previous is None and s.current is not None
     assert s.current.posts == 9
-    assert s.current.posts_per_day == pytest.approx(9 / (10 + 4 / 24))
+    # From the first post (02-20 08:00) to the last collection (03-02 11:30).
+    assert s.current.posts_per_day == pytest.approx(9 / (10 + 3.5 / 24))
     assert (s.current.subscribers_change, s.current.subscribers_change_since) == (150, t("2026-02-16 00:00"))
 
 
@@ -126,3 +128,28 @@ async def test_err24_band_includes_exactly_20h_and_48h(engine: AsyncEngine, now:
     m = (await channel_summary(engine, cid, parse_window("7d"), now, "UTC")).current
     assert m is not None and m.err24_posts == 2
     assert m.err24 == pytest.approx((200 + 400) / 2 / 1000 * 100)
+
+
+async def test_er_is_unknown_when_no_interaction_counter_is(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "quiet", COLLECTED)
+    await add_posts(engine, cid, (P(1, "2026-03-01 09:00", 500), P(2, "2026-03-01 10:00", 700)))
+    s = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    assert s.current is not None and s.current.views_mean == 600
+    assert s.current.er is None and all(p.er is None for p in s.top_by_views)
+    (row,) = await overview(engine, parse_window("7d"), now)
+    assert row.er is None and row.views_per_post == 600
+
+
+async def test_an_albums_excerpt_is_its_first_captioned_item(engine: AsyncEngine, now: datetime) -> None:
+    cid = await add_channel(engine, "album", COLLECTED)
+    await add_posts(engine, cid, (
+        P(21, "2026-03-01 09:00", 900, grouped=5, text="Our launch day"),
+        P(22, "2026-03-01 09:00", 950, grouped=5, text="screenshot 2"),
+        P(23, "2026-03-01 09:00", 800, grouped=5),
+        P(31, "2026-03-01 10:00", 100, grouped=6),
+        P(32, "2026-03-01 10:00", 120, grouped=6, text="caption on the second item"),
+    ))
+    s = await channel_summary(engine, cid, parse_window("7d"), now, "UTC")
+    assert [(p.message_id, p.excerpt) for p in s.top_by_views] == [
+        (21, "Our launch day"), (31, "caption on the second item")
+    ]

@@ -40,7 +40,7 @@ async def test_stats_charts_posts_and_exports_arrive(running: Harness) -> None:
         assert label in summary
     overview = (await running.ask_one("/stats")).text
     assert "All channels — last 7 days" in overview
-    assert "@pulse_gone_away: failed: no channel is called @pulse_gone_away" in overview
+    assert "@pulse_gone_away: collection failed: no channel is called @pulse_gone_away" in overview
 
     charts = await running.ask("/chart @pulse_news 7d", count=2)
     assert [m.kind for m in charts] == ["photo", "photo"]

@@ -88,7 +88,7 @@ def test_the_overview_names_a_failed_channel_as_failed() -> None:
     row = OverviewRow(1, "gone", None, "failed", None, None, None, None, None, None, None, None,
                       status_reason="@gone is private")
     shown = parse_html(render_overview([row], "last 7 days", "UTC")).plain
-    assert "@gone: failed: @gone is private" in shown
+    assert "@gone: collection failed: @gone is private" in shown
 
 
 def test_a_window_reaching_past_the_oldest_post_read_says_so_instead_of_comparing() -> None:
