@@ -1,14 +1,14 @@
 """channels.status_kind: what kind of failure a failed channel met; re-open unconfirmed backfills
 
 Revision ID: 0007_status_kind
-Revises: 0005_next_run
+Revises: 0006_digest_parts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_status_kind"
-down_revision = "0005_next_run"
+down_revision = "0006_digest_parts"
 branch_labels = None
 depends_on = None
 
