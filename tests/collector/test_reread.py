@@ -3,6 +3,7 @@ requests of ≤ 100 ids through the request gate, most needed first, at most fiv
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -73,7 +74,7 @@ def busy_channel(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate(
-    engine: AsyncEngine, busy_channel: str
+    engine: AsyncEngine, busy_channel: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = VirtualClock(sb.EPOCH + 3 * 24 * H)
     source = sb.SandboxTelegram(clock)
@@ -87,7 +88,8 @@ async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate
     clock.advance(3600)
     source.requests.clear()
     clock.sleeps.clear()
-    await collector.drain()
+    with caplog.at_level(logging.INFO, logger="collector"):
+        await collector.drain()
     kinds = [k for k, _ in source.requests]
     assert kinds == ["history", "history", *["messages"] * 5, "info"]
     starts = [t for _, t in source.requests]
@@ -95,6 +97,9 @@ async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate
     # The gate before the backfill page, 6 new and 44 older posts under the report's layered
     # delays, then the gate before each further request.
     assert clock.sleeps == [1.0, *message_gaps(50), *[1.0] * 5]
+    # ...and each is in the log where `grep "Rate limiting"` finds it.
+    gates = [r.getMessage() for r in caplog.records if "Rate limiting: request_gap" in r.getMessage()]
+    assert sum("before messages" in g for g in gates) == 4 and "before info" in gates[-1]
     now = clock.now()
     async with read(engine) as conn:
         posts = [p for p in await PostRepo(conn).list(1) if not p.deleted]
