@@ -88,6 +88,7 @@ async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate
     clock.advance(3600)
     source.requests.clear()
     clock.sleeps.clear()
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="collector"):
         await collector.drain()
     kinds = [k for k, _ in source.requests]
