@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,9 +12,15 @@ from analytics.charts import bars_chart
 from analytics.figures import window_figures
 from analytics.metrics import TopPost, top_posts
 from analytics.records import ToDict
-from storage.channels import ChannelRepo
+from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
+from storage.digests import read_marks
+from storage.models import Channel
 from storage.queries import collapsed_posts, history_starts
+
+# A channel still being collected whose last collection is this far behind the freshest covered
+# one is stuck (postponed, its runs failing): waiting for it would stall every other channel's posts.
+LAGGING = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,48 @@ class DigestContent(ToDict):
     now: datetime
     channels: tuple[DigestChannel, ...]
     chart_png: bytes | None  # views per collected channel, only when there are several
+    until: datetime | None = None  # the period's end, when it stops short of `now`
+
+    @property
+    def end(self) -> datetime:
+        return self.until or self.now
+
+
+def read_up_to(
+    channels: Sequence[Channel], since: datetime, now: datetime,
+    marks: Mapping[int, datetime] | None = None,
+) -> datetime:
+    """Where a digest over `channels` may end, so that every post published before it has been read:
+    the oldest read mark among the channels still being collected (a post published after it is read
+    by a later collection, and belongs in the next digest). A channel's mark is `marks[id]` (the start
+    of the run behind its last collection, see `storage.digests.read_marks`), else its last collection.
+
+    Paused, failed and never-collected channels, and one lagging `LAGGING` behind the others, do not
+    hold the rest back. Never before `since` (the period only moves forward), never after `now`."""
+    read: list[tuple[Channel, datetime]] = []
+    for c in channels:
+        if c.last_collected_at is not None:
+            read.append((c, min((marks or {}).get(c.id, c.last_collected_at), c.last_collected_at)))
+    live = [at for c, at in read if c.status in COLLECTABLE]
+    if live:
+        freshest = max(live)
+        end = min(at for at in live if at >= freshest - LAGGING)
+    elif read:
+        # Nothing more is coming from these until one is resumed: as far as any was read.
+        end = max(at for _, at in read)
+    else:
+        return since  # nothing read at all: the period stays open
+    return max(since, min(end, now))
 
 
 async def digest_content(
-    engine: AsyncEngine, channel_ids: Sequence[int] | None, since: datetime, now: datetime
+    engine: AsyncEngine, channel_ids: Sequence[int] | None, since: datetime, now: datetime,
+    *, up_to_read: bool = False,
 ) -> DigestContent:
-    """Figures of each channel over [since, now); `channel_ids` None means every tracked channel."""
+    """Figures of each channel over [since, now); `channel_ids` None means every tracked channel.
+
+    With `up_to_read` the period ends at `read_up_to(...)` instead (`until`): a scheduled digest
+    then covers only posts already read, and the next one starts there."""
     out = []
     async with read(engine) as conn:
         repo = ChannelRepo(conn)
@@ -60,6 +102,8 @@ async def digest_content(
         if channel_ids is not None:
             wanted = set(channel_ids)
             channels = [c for c in channels if c.id in wanted]
+        until = read_up_to(channels, since, now, await read_marks(conn)) if up_to_read else None
+        end = until or now
         starts = await history_starts(conn)
         for ch in channels:
             if ch.last_collected_at is None or ch.last_collected_at < since:
@@ -70,8 +114,8 @@ async def digest_content(
                 ))
                 continue
             start = starts.get(ch.id)
-            rows = await collapsed_posts(conn, ch.id, since, now)
-            m = await window_figures(conn, ch.id, since, now, rows=rows)
+            rows = await collapsed_posts(conn, ch.id, since, end)
+            m = await window_figures(conn, ch.id, since, end, rows=rows)
             by_views, _ = top_posts(rows, ch.username)
             total = sum(r.views for r in rows if r.views is not None) if m.views_posts else None
             out.append(DigestChannel(
@@ -89,4 +133,4 @@ async def digest_content(
             # The digest's text says since when, in the subscriber's time zone.
             "Views of the posts in this digest, by channel",
         )
-    return DigestContent(since, now, tuple(out), chart)
+    return DigestContent(since, now, tuple(out), chart, until)

@@ -45,8 +45,9 @@ async def subscribe(
         if sub.last_slot_sent is None:
             # A new subscription starts with the next slot, not a "late" one from before it existed.
             slot = previous_slot(sub.cadence, sub.at_time, sub.timezone, sub.weekday, now)
-            await repo.set_last_slot(sub.id, slot)
-            sub = replace(sub, last_slot_sent=slot)
+            # ...and covers the posts since that slot, as if the slot had been sent.
+            await repo.set_last_slot(sub.id, slot, slot)
+            sub = replace(sub, last_slot_sent=slot, covered_until=slot)
         return sub
 
 
@@ -111,12 +112,13 @@ async def now_request(
     engine: AsyncEngine, chat_id: int, refs: Sequence[ChannelRef], now: datetime
 ) -> tuple[list[int] | None, datetime]:
     """What `/digest now` covers: the named channels (else this chat's subscriptions' channels, else
-    all) since this chat's last digest, or the last 24 hours."""
+    all) since where this chat's last scheduled digest stopped, or the last 24 hours."""
     async with read(engine) as conn:
         ids = await _channel_ids(ChannelRepo(conn), refs)
         subs = await DigestRepo(conn).list(chat_id)
         every = [c.id for c in await ChannelRepo(conn).list_all()]
     if not ids and subs and all(s.channel_ids or s.excluded_ids for s in subs):
         ids = sorted({cid for s in subs for cid in _covered(s, every)})
-    sent = [s.last_slot_sent for s in subs if s.last_slot_sent is not None]
+    sent = [s.covered_until or s.last_slot_sent for s in subs]
+    sent = [at for at in sent if at is not None]
     return (ids or None), max(sent, default=now - timedelta(days=1))

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.digest import digest_content
+from analytics.digest import DigestContent, digest_content
 from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock
@@ -41,6 +41,11 @@ PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 def job_id(sub_id: int) -> str:
     return f"{JOB_PREFIX}{sub_id}"
+
+
+def period_start(sub: DigestSubscription, slot: datetime) -> datetime:
+    """Where the subscription's next digest starts: where its last sent digest stopped."""
+    return sub.covered_until or sub.last_slot_sent or slot - PERIOD[sub.cadence]
 
 
 class Digests:
@@ -156,10 +161,14 @@ class Digests:
                 )
                 if not sent:
                     return "wait"
+                covered: datetime | None = delivery.covered_until
             else:
+                # Its period stays open: the next digest sent starts where the last sent one stopped.
                 log.warning("digest %s: slot %s is past the grace; skipped", sub.id, decision.slot)
+                # (Pinned first if it was never stored, or moving the last slot would move it.)
+                covered = None if sub.covered_until else period_start(sub, decision.slot)
             async with write(self.engine) as conn:
-                await DigestRepo(conn).set_last_slot(sub.id, decision.slot)
+                await DigestRepo(conn).set_last_slot(sub.id, decision.slot, covered)
                 await DeliveryRepo(conn).finish(sub.id)
             return decision.action
 
@@ -175,20 +184,24 @@ class Digests:
             )
             return pending
         now = self.clock.now()
-        since = sub.last_slot_sent or slot - PERIOD[sub.cadence]
-        parts, chart = await self._build(await covered_channels(self.engine, sub), since, now)
+        # Posts published after the channels were last read are read later: they belong to the
+        # next digest, which starts where this one ends (stored once this one is sent).
+        content = await digest_content(
+            self.engine, await covered_channels(self.engine, sub), period_start(sub, slot), now,
+            up_to_read=True,
+        )
+        parts, chart = self._render(content)
         async with write(self.engine) as conn:
-            return await DeliveryRepo(conn).start(sub.id, slot, parts, chart, now)
+            return await DeliveryRepo(conn).start(sub.id, slot, parts, chart, now, content.end)
 
     async def send_now(self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime) -> bool:
-        """`/digest now`: build and send one digest; False when the chat blocked the bot."""
-        parts, chart = await self._build(channel_ids, since, self.clock.now())
+        """`/digest now`: build and send one digest of everything read since `since`, leaving the
+        scheduled digests' periods alone; False when the chat blocked the bot."""
+        content = await digest_content(self.engine, channel_ids, since, self.clock.now())
+        parts, chart = self._render(content)
         return await self._send(chat_id, parts, chart)
 
-    async def _build(
-        self, channel_ids: Sequence[int] | None, since: datetime, now: datetime
-    ) -> tuple[list[str], bytes | None]:
-        content = await digest_content(self.engine, channel_ids, since, now)
+    def _render(self, content: DigestContent) -> tuple[list[str], bytes | None]:
         return split_message(render_digest(content, self.settings.digest_timezone)), content.chart_png
 
     async def _send(

@@ -87,7 +87,13 @@ def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
 
 
 def render_digest(content: DigestContent, tz: str) -> str:
-    lines = [f"<b>Digest</b> since {when(content.since, tz)}"]
+    head = f"<b>Digest</b> since {when(content.since, tz)}"
+    if content.until is not None and content.until <= content.since:
+        head += " (no posts read since then)"
+    elif content.until is not None:
+        # A scheduled digest stops where posts were last read; later ones come in the next digest.
+        head += f" until {when(content.until, tz)} (posts read so far)"
+    lines = [head]
     if not content.channels:
         return lines[0] + "\nNo channels tracked yet."
     for c in content.channels:

@@ -3,7 +3,7 @@ AlertRepo (each alert event recorded once)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,9 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
 from storage.models import Alert, DigestSubscription
-from storage.tables import alerts, digest_deliveries, digest_subscriptions
+from storage.tables import alerts, channels, digest_deliveries, digest_subscriptions, runs
 
 _subs = digest_subscriptions
+
+
+async def read_marks(conn: AsyncConnection) -> Mapping[int, datetime]:
+    """Per channel, the start of the run behind its last collection: every post published before
+    it has been read. (The run asks for history near its start, then paces for a minute or more
+    before `last_collected_at` is set, so a post published meanwhile is read by the next run.)"""
+    # Per channel, newest first through ix_runs_channel_started: a few rows read, not every run.
+    mark = (
+        select(runs.c.started_at)
+        .where(
+            runs.c.channel_id == channels.c.id,
+            runs.c.started_at <= channels.c.last_collected_at,
+            runs.c.error.is_(None),
+        )
+        .order_by(runs.c.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(channels.c.id, mark).where(channels.c.last_collected_at.is_not(None))
+    return {cid: at for cid, at in await conn.execute(stmt) if at is not None}
 
 
 class DigestRepo:
@@ -60,8 +80,15 @@ class DigestRepo:
             stmt = stmt.where(_subs.c.paused.is_(False))
         return [DigestSubscription.from_row(r) for r in await self.conn.execute(stmt)]
 
-    async def set_last_slot(self, sub_id: int, slot: datetime) -> None:
-        await self.conn.execute(update(_subs).where(_subs.c.id == sub_id).values(last_slot_sent=slot))
+    async def set_last_slot(
+        self, sub_id: int, slot: datetime, covered_until: datetime | None = None
+    ) -> None:
+        """Mark `slot` handled; a sent digest also moves where the next one starts (a skipped slot
+        does not, so its posts go into the next digest sent)."""
+        values: dict[str, datetime] = {"last_slot_sent": slot}
+        if covered_until is not None:
+            values["covered_until"] = covered_until
+        await self.conn.execute(update(_subs).where(_subs.c.id == sub_id).values(**values))
 
     async def set_paused(self, chat_id: int, paused: bool) -> int:
         """Pause or resume every subscription of a chat; returns how many changed."""
@@ -101,6 +128,7 @@ class DigestDelivery:
     parts_sent: int
     chart: bytes | None
     created_at: datetime
+    covered_until: datetime  # the end of the period this digest covers
 
     @property
     def steps(self) -> int:
@@ -122,19 +150,26 @@ class DeliveryRepo:
         if row is None:
             return None
         return DigestDelivery(
-            row.subscription_id, row.slot, tuple(row.parts), row.parts_sent, row.chart, row.created_at
+            row.subscription_id, row.slot, tuple(row.parts), row.parts_sent, row.chart, row.created_at,
+            # Recorded before periods were stored: such a digest covered up to when it was built.
+            row.covered_until or row.created_at,
         )
 
     async def start(
-        self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime
+        self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime,
+        covered_until: datetime | None = None,
     ) -> DigestDelivery:
         """Record a digest about to be sent, replacing whatever an older slot left unfinished."""
-        values = {"slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now}
+        until = covered_until or now
+        values = {
+            "slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now,
+            "covered_until": until,
+        }
         stmt = insert_for(self.conn, _deliveries).values(subscription_id=sub_id, **values)
         await self.conn.execute(
             stmt.on_conflict_do_update(index_elements=["subscription_id"], set_=values)
         )
-        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now)
+        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now, until)
 
     async def set_sent(self, sub_id: int, steps: int) -> None:
         await self.conn.execute(

@@ -149,6 +149,7 @@ class DigestSubscription(_FromRow):
     paused: bool = False
     last_slot_sent: datetime | None = None
     excluded_ids: tuple[int, ...] = ()  # with no channel_ids: every tracked channel but these
+    covered_until: datetime | None = None  # the next digest covers posts published from here
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channel_ids", tuple(self.channel_ids))

@@ -163,6 +163,9 @@ digest_subscriptions = Table(
     Column("excluded_ids", JSON, nullable=False, server_default=text("'[]'")),
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("last_slot_sent", UTCDateTime),
+    # Publication time up to which this subscription's sent digests covered posts: the next one
+    # starts here. Skipped slots and `/digest now` leave it where it is.
+    Column("covered_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("chat_id", "cadence", "weekday", "at_time", "timezone", name="uq_digest_slot"),
 )
@@ -183,6 +186,7 @@ digest_deliveries = Table(
     Column("parts_sent", Integer, nullable=False, server_default="0"),
     Column("chart", LargeBinary),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("covered_until", UTCDateTime),  # where this digest's period ends
 )
 
 alerts = Table(

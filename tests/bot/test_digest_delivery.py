@@ -40,7 +40,7 @@ async def test_a_daily_digest_is_sent_once_at_its_slot(running: Harness) -> None
     move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
     assert await running.digests.send_due(sub_id) == "send"
     (digest,) = await running.server.next_messages(ADMIN)
-    assert digest.text.startswith("Digest since 2 Mar 09:00 CET")
+    assert digest.text.startswith("Digest since 2 Mar 09:00 CET until 2 Mar 12:30 CET")
     assert "Alpha <News> (@alpha_news)" in digest.text and "1.5K subscribers" in digest.text
 
     assert await running.digests.send_due(sub_id) == "wait"  # never twice: not by the sweep,
@@ -49,7 +49,8 @@ async def test_a_daily_digest_is_sent_once_at_its_slot(running: Harness) -> None
     move_to(running, datetime(2026, 3, 4, 8, 0, tzinfo=UTC) + timedelta(hours=5))  # late, within 6 h
     assert await running.digests.send_due(sub_id) == "send"
     late = (await running.server.next_messages(ADMIN))[0]
-    assert late.text.startswith("Digest since 3 Mar 09:00 CET")
+    # Where the first one stopped: the channel was last read at 12:30 Berlin on 2 Mar.
+    assert late.text.startswith("Digest since 2 Mar 12:30 CET (no posts read since then)")
     move_to(running, datetime(2026, 3, 5, 8, 0, tzinfo=UTC) + timedelta(hours=7))  # beyond the grace
     assert await running.digests.send_due(sub_id) == "skip"
     assert await running.server.drain(ADMIN, quiet=0.2) == []
