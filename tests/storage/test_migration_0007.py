@@ -8,7 +8,7 @@ from storage.migrate import downgrade, migrate
 
 
 async def test_unconfirmed_backfills_are_reopened_once(engine, now: datetime) -> None:
-    await downgrade(engine, "0006_digest_parts")
+    await downgrade(engine, "0008_digest_covered")
     async with engine.begin() as conn:
         for i, (done, complete) in enumerate([(1, 0), (1, 1), (0, 0)], 1):
             await conn.exec_driver_sql(
