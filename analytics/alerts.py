@@ -136,7 +136,18 @@ async def _status(conn: AsyncConnection, channel: Channel) -> list[Candidate]:
         streak.append(run)
     # The failure that started this streak names the event, so a recovery and a new failure re-fire.
     event = f"run{streak[-1].id}" if streak else f"status:{reason}"
-    low = reason.lower()
-    what = ("became private" if "private" in low else
-            "was renamed" if "renamed" in low or "username" in low else "failed")
+    what = _FAILURES.get(channel.status_kind or "", "failed")
     return [(f"{CHANNEL}:{channel.id}:{event}", CHANNEL, f"{channel.display} {what}: {reason}")]
+
+
+# By the kind of error the collector met (channels.status_kind), never by the words of the reason:
+# "no channel is called @typo_chanel (the username is not taken)" names a username, not a rename.
+# A rename is not a failure at all: the collector follows it and records its own alert.
+_FAILURES = {
+    "private": "became private",
+    "not_found": "was not found",
+    "banned": "is not available to this account",
+    "not_channel": "is not a channel",
+    "duplicate": "is tracked twice",
+    "gone": "is no longer reachable",
+}

@@ -16,6 +16,7 @@ from collector.source import (
     ChannelInfo,
     ChannelKey,
     ChannelSource,
+    HistoryPage,
     ResolvedChannel,
     SourceDisconnected,
     SourcePost,
@@ -67,7 +68,7 @@ class Reconnecting:
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
+    ) -> HistoryPage:
         return await self._call("history", lambda: self.inner.get_history(
             channel, limit, newer_than=newer_than, older_than=older_than))
 

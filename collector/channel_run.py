@@ -12,12 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import Clock
 from collector.pacing import Pacer
+from collector.renames import follow_rename
+from collector.reread import RECENT, plan_reread
 from collector.source import (
+    DUPLICATE,
+    GONE,
     ChannelInvalid,
     ChannelKey,
     ChannelSource,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     SourcePost,
 )
 from storage.channels import ChannelRepo
@@ -29,8 +34,6 @@ from storage.runs import SubscriberRepo
 log = logging.getLogger("collector.run")
 T = TypeVar("T")
 
-RECENT = timedelta(days=7)  # counters of posts younger than this are re-read every run
-REREAD_MAX = 100  # one GetMessages request
 FLOOD_RETRIES = 5  # consecutive FloodWaits on one request before the channel is postponed
 
 
@@ -58,7 +61,7 @@ class Tally:
     requests: list[str] = field(default_factory=list)
 
 
-GONE = "Telegram no longer accepts this channel, even after resolving it again"
+GONE_REASON = "Telegram no longer accepts this channel, even after resolving it again"
 
 
 class ChannelRunner:
@@ -84,13 +87,13 @@ class ChannelRunner:
         except ChannelInvalid:
             # Read the count as stored: a first run has just resolved, so the passed copy says 0.
             if (await self._reload(channel.id)).resolve_count >= 2:
-                raise ChannelUnavailable(GONE) from None
+                raise ChannelUnavailable(GONE_REASON, GONE) from None
             log.warning("@%s: stored access hash rejected; resolving once more", channel.username)
             key = await self._resolve(channel, tally)
             try:
                 return await self._collect(channel.id, key, run_id, tally)
             except ChannelInvalid:
-                raise ChannelUnavailable(GONE) from None
+                raise ChannelUnavailable(GONE_REASON, GONE) from None
 
     async def _key(self, channel: Channel, tally: Tally) -> ChannelKey:
         if channel.tg_id is not None and channel.access_hash is not None:
@@ -107,7 +110,7 @@ class ChannelRunner:
                          if c.tg_id == resolved.tg_id and c.id != channel.id), None)
             if twin is not None:
                 raise ChannelUnavailable(f"@{channel.username} is the channel already tracked as "
-                                         f"@{twin.username}")
+                                         f"@{twin.username}", DUPLICATE)
             await ChannelRepo(conn).set_resolved(
                 channel.id, resolved.tg_id, resolved.access_hash, resolved.title, account
             )
@@ -123,29 +126,38 @@ class ChannelRunner:
         async with write(self.engine) as conn:
             await SubscriberRepo(conn).add(channel_id, run_id, now, info.subscribers)
             await ChannelRepo(conn).update(channel_id, title=info.title or channel.title)
+            # Collection goes by id, so a rename on Telegram changes nothing here but the name
+            # every link is made of.
+            await follow_rename(conn, channel_id, info, run_id, now)
         return await self._reload(channel_id)
 
     async def _read_history(self, channel: Channel, key: ChannelKey, run_id: int, tally: Tally) -> set[int]:
         """Newest posts first time; later, the posts after the newest stored one, oldest first, and
-        with whatever room the per-run limit leaves, older posts until the backfill window is covered."""
+        with whatever room the per-run limit leaves, older posts until the backfill window is covered
+        or Telegram shows the channel's first message was reached."""
         limit = self.config.history_limit
-        cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
-        newest, oldest = channel.newest_message_id, channel.oldest_message_id
-        if newest is None:
-            posts = await self.call("history", lambda: self.source.get_history(key, limit), tally)
+        newest = channel.newest_message_id
+        first = newest is None
+        if first:
+            page = await self.call("history", lambda: self.source.get_history(key, limit), tally)
         else:
-            posts = await self.call(
+            page = await self.call(
                 "history", lambda: self.source.get_history(key, limit, newer_than=newest), tally
             )
-        posts = posts[:limit]
-        older: list[SourcePost] = []
+        posts = list(page.posts)[:limit]
         room = limit - len(posts)
-        backfill = newest is not None and oldest is not None and not channel.backfill_done and room > 0
-        if backfill:
-            older = await self.call(
-                "history", lambda: self.source.get_history(key, room, older_than=oldest), tally
+        # Older pages start below the oldest message read so far, service messages included, so a
+        # page of nothing but service messages is passed, not asked for again.
+        cursor = page.oldest_id if first else channel.oldest_message_id
+        # A first page shorter than asked may or may not reach the channel's first message (Telegram
+        # can return fewer mid-history): one older request right away tells.
+        want_older = (not page.at_start and page.returned < limit) if first else not channel.backfill_done
+        older_page: HistoryPage | None = None
+        if want_older and room > 0 and cursor is not None:
+            older_page = await self.call(
+                "history", lambda: self.source.get_history(key, room, older_than=cursor), tally
             )
-            older = older[-room:]
+        older = list(older_page.posts)[-room:] if older_page is not None else []
         # Backfill goes newest to oldest so the stored "oldest" only ever moves down: a run cut short
         # never leaves a hole behind it.
         ordered = posts + list(reversed(older))
@@ -155,17 +167,34 @@ class ChannelRunner:
             self._check_stop(channel.id)  # paused or removed during that pause
             self._on_progress(k, len(ordered))
             await self._store(channel.id, post, run_id, tally)
-        reached = older or (posts if newest is None else [])
-        covered = bool(reached) and reached[0].date < cutoff
-        # Nothing older at all: every post the channel published is stored, so analytics may
-        # count a window before the oldest one as empty instead of unread.
-        exhausted = backfill and not older
-        if covered or exhausted or self.config.backfill_days == 0:
-            async with write(self.engine) as conn:
-                await ChannelRepo(conn).update(
-                    channel.id, backfill_done=True, **({"history_complete": True} if exhausted else {})
-                )
+        if older_page is not None:
+            await self._backfilled(channel.id, older_page, room)
+        elif first:
+            await self._backfilled(channel.id, page, limit)
         return {p.message_id for p in ordered}
+
+    async def _backfilled(self, channel_id: int, page: HistoryPage, asked: int) -> None:
+        """After a page reaching back (the first, or a backfill page): move the cursor below it, and
+        end the backfill when Telegram shows nothing older exists, or when a full page reached past
+        MTPROTO_BACKFILL_DAYS (a short one may be near the start: the next run asks once more)."""
+        cutoff = self.clock.now() - timedelta(days=self.config.backfill_days)
+        values: dict[str, object] = {}
+        if page.at_start:
+            # Every post the channel published is stored, so analytics may count a window before
+            # the oldest one as empty instead of unread.
+            values = {"backfill_done": True, "history_complete": True}
+        elif page.returned >= asked and page.posts and page.posts[0].date < cutoff:
+            values = {"backfill_done": True}
+        if self.config.backfill_days == 0:
+            values.setdefault("backfill_done", True)
+        async with write(self.engine) as conn:
+            stored = await ChannelRepo(conn).get(channel_id)
+            if stored is None:
+                return
+            if page.oldest_id is not None:
+                values["oldest_message_id"] = min(page.oldest_id, stored.oldest_message_id or page.oldest_id)
+            if values:
+                await ChannelRepo(conn).update(channel_id, **values)
 
     async def _store(self, channel_id: int, post: SourcePost, run_id: int, tally: Tally) -> None:
         now = self.clock.now()
@@ -186,27 +215,30 @@ class ChannelRunner:
     async def _reread(
         self, channel: Channel, key: ChannelKey, run_id: int, skip: set[int], tally: Tally
     ) -> None:
+        """Counter snapshots for recent posts: several requests of ≤ 100 ids, each through the gate."""
         now = self.clock.now()
         async with write(self.engine) as conn:
-            ids = await PostRepo(conn).recent_ids(channel.id, now - RECENT, REREAD_MAX + len(skip))
-        ids = [i for i in ids if i not in skip][:REREAD_MAX]
-        if not ids:
-            return
-        self._check_stop(channel.id)
-        found = await self.call("messages", lambda: self.source.get_messages(key, ids), tally)
-        now = self.clock.now()
-        async with write(self.engine) as conn:
-            repo = PostRepo(conn)
-            for message_id, post in zip(ids, found, strict=True):
-                if post is None:
-                    await repo.mark_deleted(channel.id, message_id, now)
-                    continue
-                await repo.update_counters(
-                    channel.id, message_id, post.counters, now,
-                    text=post.text, edit_date=post.edit_date, media_kind=post.media_kind,
-                )
-                await repo.add_snapshot(_snapshot(channel.id, post, run_id, now))
-                tally.updated += 1
+            recent = await PostRepo(conn).recent_reads(channel.id, now - RECENT)
+        batches = plan_reread(recent, now, skip)
+        for number, ids in enumerate(batches, 1):
+            self._check_stop(channel.id)
+            found = await self.call("messages", lambda ids=ids: self.source.get_messages(key, ids), tally)
+            log.info("@%s: counters re-read, request %d of %d (%d posts)", channel.username, number,
+                     len(batches), len(ids))
+            now = self.clock.now()
+            # Stored per request, so a run stopped between requests keeps what it read.
+            async with write(self.engine) as conn:
+                repo = PostRepo(conn)
+                for message_id, post in zip(ids, found, strict=True):
+                    if post is None:
+                        await repo.mark_deleted(channel.id, message_id, now)
+                        continue
+                    await repo.update_counters(
+                        channel.id, message_id, post.counters, now,
+                        text=post.text, edit_date=post.edit_date, media_kind=post.media_kind,
+                    )
+                    await repo.add_snapshot(_snapshot(channel.id, post, run_id, now))
+                    tally.updated += 1
 
     async def call(self, kind: str, fn: Callable[[], Awaitable[T]], tally: Tally) -> T:
         """One request through the gate; a FloodWait is obeyed to the second, then the same request

@@ -175,7 +175,8 @@ class Collector:
                 outcome = await self.runner.collect(channel, run_id, tally)
             except ChannelUnavailable as exc:
                 error = exc.reason
-                await self._set(channel.id, status="failed", status_reason=exc.reason)
+                await self._set(channel.id, status="failed", status_reason=exc.reason,
+                                status_kind=exc.kind)
                 await self.notifier.channel_failed(channel, exc.reason)
             except FloodPostponed as exc:
                 error = str(exc)
@@ -201,7 +202,7 @@ class Collector:
                 raise
             if outcome is not None:
                 # Due again just before the job's next run, so that run is the one shown and taken.
-                await self._set(channel.id, status="active", status_reason=None,
+                await self._set(channel.id, status="active", status_reason=None, status_kind=None,
                                 last_collected_at=self.clock.now(), next_collection_at=self._due_again())
         finally:
             self.pacer.end_channel()
@@ -240,7 +241,7 @@ class Collector:
             if channel is None:
                 return
             status = "active" if channel.tg_id is not None else "queued"
-            await ChannelRepo(conn).update(channel_id, status=status, status_reason=None,
+            await ChannelRepo(conn).update(channel_id, status=status, status_reason=None, status_kind=None,
                                            next_collection_at=self.clock.now())
         self._stop.discard(channel_id)
         await self._refresh_queue()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 from storage.models import Counters
 
@@ -34,8 +34,9 @@ class ResolvedChannel:
 class ChannelInfo:
     tg_id: int
     title: str
-    username: str | None
+    username: str | None  # None: no public username (private now, or reachable only by invite)
     subscribers: int | None  # None: Telegram did not say (never 0 for unknown)
+    aliases: tuple[str, ...] = ()  # its other active usernames (collectible ones), if any
 
 
 @dataclass(frozen=True)
@@ -65,16 +66,58 @@ class SourcePost:
         )
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    """One history request's answer: its posts, oldest first, and what Telegram's whole answer
+    said. Service messages count toward a request's limit but never become posts, so a page can
+    hold fewer posts than asked, or none, in the middle of a channel's history. It iterates,
+    indexes and measures as its posts."""
+
+    posts: tuple[SourcePost, ...] = ()
+    returned: int = 0  # messages Telegram returned, service messages included
+    oldest_id: int | None = None  # the lowest id among them: where an older page starts
+    at_start: bool = False  # Telegram's answer shows nothing older exists (newest/older requests)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "posts", tuple(self.posts))
+
+    def __iter__(self) -> Iterator[SourcePost]:
+        return iter(self.posts)
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    @overload
+    def __getitem__(self, index: int) -> SourcePost: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[SourcePost, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> SourcePost | tuple[SourcePost, ...]:
+        return self.posts[index]
+
+
 class SourceError(Exception):
     """Anything the source could not do; the subclasses say what to do about it."""
 
 
-class ChannelUnavailable(SourceError):
-    """Private, banned, missing or not a channel; `reason` is one line in words."""
+# What a ChannelUnavailable is, told by the error Telegram raised (never guessed from the words).
+PRIVATE = "private"  # CHANNEL_PRIVATE: private now, or this account was banned from it
+NOT_FOUND = "not_found"  # no channel has this username (never did, or not any more)
+BANNED = "banned"  # unavailable to this account (CHANNEL_BANNED, CHANNEL_PUBLIC_GROUP_NA)
+NOT_CHANNEL = "not_channel"  # a person's, a bot's or a group's username
+DUPLICATE = "duplicate"  # the same channel is tracked under another name already
+GONE = "gone"  # the stored id stays invalid even after resolving again
+UNAVAILABLE = "unavailable"  # anything else
 
-    def __init__(self, reason: str) -> None:
+
+class ChannelUnavailable(SourceError):
+    """Private, banned, missing or not a channel; `reason` is one line in words, `kind` says which."""
+
+    def __init__(self, reason: str, kind: str = UNAVAILABLE) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
 
 
 class ChannelInvalid(SourceError):
@@ -112,9 +155,9 @@ class ChannelSource(Protocol):
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
-        """One history request, oldest first: the newest ≤ limit posts, or the oldest ≤ limit
-        newer than `newer_than`, or the newest ≤ limit older than `older_than`."""
+    ) -> HistoryPage:
+        """One history request of ≤ limit messages: the newest, or the oldest newer than
+        `newer_than`, or the newest older than `older_than`; their posts oldest first."""
         ...
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:

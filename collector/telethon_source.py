@@ -13,11 +13,16 @@ from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
 from collector.source import (
+    BANNED,
+    NOT_CHANNEL,
+    NOT_FOUND,
+    PRIVATE,
     ChannelInfo,
     ChannelInvalid,
     ChannelKey,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     NotAuthorized,
     ResolvedChannel,
     SourceDisconnected,
@@ -105,25 +110,30 @@ class TelethonSource:
         async with _translated(f"@{username}"):
             result = await self.client(functions.contacts.ResolveUsernameRequest(username=username))
         if not isinstance(result.peer, types.PeerChannel):
-            raise ChannelUnavailable(f"@{username} is a person's or bot's account, not a channel")
+            raise ChannelUnavailable(f"@{username} is a person's or bot's account, not a channel",
+                                     NOT_CHANNEL)
         chat = next(c for c in result.chats if c.id == result.peer.channel_id)
         if getattr(chat, "megagroup", False):
-            raise ChannelUnavailable(f"@{username} is a group, not a channel")
+            raise ChannelUnavailable(f"@{username} is a group, not a channel", NOT_CHANNEL)
         return ResolvedChannel(chat.id, chat.access_hash, chat.title, (chat.username or username).lower())
 
     async def get_info(self, channel: ChannelKey) -> ChannelInfo:
         async with _translated(f"channel {channel.tg_id}"):
             full = await self.client(functions.channels.GetFullChannelRequest(channel=_input(channel)))
         chat = next((c for c in full.chats if c.id == channel.tg_id), None)
+        # A channel with collectible usernames may have no `username`, only a list of them.
+        names = [u.username for u in getattr(chat, "usernames", None) or [] if u.active]
+        main = getattr(chat, "username", None) or (names[0] if names else None)
         return ChannelInfo(
-            channel.tg_id, getattr(chat, "title", ""), getattr(chat, "username", None),
+            channel.tg_id, getattr(chat, "title", ""), main,
             full.full_chat.participants_count,  # None when the channel hides it
+            tuple(n for n in names if n != main),
         )
 
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
+    ) -> HistoryPage:
         if newer_than is not None:
             # The oldest `limit` messages after newer_than: start just above it and page upward.
             req = _history(
@@ -133,10 +143,18 @@ class TelethonSource:
             req = _history(channel, offset_id=older_than or 0, add_offset=0, limit=limit, min_id=0)
         async with _translated(f"channel {channel.tg_id}"):
             result = await self.client(req)
-        posts = [p for p in map(map_message, result.messages) if p is not None]
+        raw = [m for m in result.messages if not isinstance(m, types.MessageEmpty)]
+        posts = [p for p in map(map_message, raw) if p is not None]
         if newer_than is not None:
             posts = [p for p in posts if p.message_id > newer_than]
-        return sorted(posts, key=lambda p: p.message_id)
+        oldest = min((m.id for m in raw), default=None)
+        # Judged from Telegram's raw answer, never from the posts (service messages are dropped):
+        # nothing came back, the whole history came back (not a slice), or message 1 is in it. A
+        # page merely shorter than asked proves nothing (Telegram may withhold some messages).
+        at_start = newer_than is None and (
+            oldest is None or oldest <= 1 or isinstance(result, types.messages.Messages)
+        )
+        return HistoryPage(sorted(posts, key=lambda p: p.message_id), len(raw), oldest, at_start)
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
         req = functions.channels.GetMessagesRequest(
@@ -166,11 +184,12 @@ async def _translated(what: str) -> AsyncIterator[None]:
     except (errors.FloodWaitError, errors.FloodPremiumWaitError, errors.SlowModeWaitError) as exc:
         raise FloodWait(exc.seconds, type(exc.request).__name__ if exc.request else "") from None
     except (errors.UsernameNotOccupiedError, errors.UsernameInvalidError):
-        raise ChannelUnavailable(f"no channel is called {what} (the username is not taken)") from None
+        raise ChannelUnavailable(f"no channel is called {what} (the username is not taken)",
+                                 NOT_FOUND) from None
     except errors.ChannelPrivateError:
-        raise ChannelUnavailable(f"{what} is private or this account is banned from it") from None
+        raise ChannelUnavailable(f"{what} is private or this account is banned from it", PRIVATE) from None
     except (errors.ChannelBannedError, errors.ChannelPublicGroupNaError):
-        raise ChannelUnavailable(f"{what} is not available to this account") from None
+        raise ChannelUnavailable(f"{what} is not available to this account", BANNED) from None
     except errors.ChannelInvalidError:
         raise ChannelInvalid(what) from None
     except (errors.AuthKeyUnregisteredError, errors.UnauthorizedError):

@@ -12,14 +12,19 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from collector.clock import Clock
 from collector.source import (
+    NOT_CHANNEL,
+    NOT_FOUND,
+    PRIVATE,
     ChannelInfo,
     ChannelInvalid,
     ChannelKey,
     ChannelUnavailable,
     FloodWait,
+    HistoryPage,
     ResolvedChannel,
     SourceDisconnected,
     SourcePost,
@@ -69,6 +74,15 @@ class SandboxTelegram:
         self.latency = latency  # real seconds each request takes (benchmarks); 0 in tests
         self.requests: list[tuple[str, datetime]] = []
         self._faults: dict[str, list[tuple[str, float]]] = {k: [] for k in KINDS}
+        self._names: dict[str, str | None] = {}  # a channel's username at EPOCH -> its name now
+
+    def rename(self, username: str, new: str | None) -> None:
+        """The channel called @username takes the name @new (None: it drops its public name, and
+        this account, a member, can still read it). Posts and counters stay as they were."""
+        spec = self._by_name().get(username.lower())
+        if spec is None:
+            raise ValueError(f"no sandbox channel is called @{username} now")
+        self._names[spec.username] = new.lower() if new else None
 
     def inject_flood_wait(self, kind: str, seconds: int, times: int = 1) -> None:
         """The next `times` requests of `kind` fail with FloodWait(seconds)."""
@@ -87,11 +101,11 @@ class SandboxTelegram:
         await self._request("resolve")
         name = username.lower()
         if name == USER_NAME:
-            raise ChannelUnavailable(f"@{name} is a person's account, not a channel")
-        spec = SPECS.get(ALIASES.get(name, name))
+            raise ChannelUnavailable(f"@{name} is a person's account, not a channel", NOT_CHANNEL)
+        spec = self._by_name().get(name)
         if spec is None:
-            raise ChannelUnavailable(f"no channel is called @{name} (the username is not taken)")
-        return ResolvedChannel(spec.tg_id, self._hash(spec), spec.title, spec.username)
+            raise ChannelUnavailable(f"no channel is called @{name} (the username is not taken)", NOT_FOUND)
+        return ResolvedChannel(spec.tg_id, self._hash(spec), spec.title, self._name(spec) or name)
 
     async def get_info(self, channel: ChannelKey) -> ChannelInfo:
         await self._request("info")
@@ -99,12 +113,14 @@ class SandboxTelegram:
         days = (self.clock.now() - EPOCH).total_seconds() / 86400
         wobble = 0.002 * spec.subscribers * math.sin(days * 1.3 + self.seed)
         subs = max(0, round(spec.subscribers + spec.growth_per_day * days + wobble))
-        return ChannelInfo(spec.tg_id, spec.title, spec.username, subs)
+        name = self._name(spec)
+        aliases = tuple(a for a, of in ALIASES.items() if of == spec.username and name == spec.username)
+        return ChannelInfo(spec.tg_id, spec.title, name, subs, aliases)
 
     async def get_history(
         self, channel: ChannelKey, limit: int, newer_than: int | None = None,
         older_than: int | None = None,
-    ) -> list[SourcePost]:
+    ) -> HistoryPage:
         await self._request("history")
         spec = self._open(channel)
         now, latest = self.clock.now(), self._latest(spec)
@@ -114,8 +130,13 @@ class SandboxTelegram:
             ids = range(min(latest, (older_than or latest + 1) - 1), 0, -1)
         # Simplification: `limit` counts posts only (Telegram also counts service messages), so a
         # first run here reads exactly MTPROTO_HISTORY_LIMIT_PER_RUN posts.
-        kept = [i for i in ids if not self._gone(spec, i, now) and not self._is_service(spec, i)]
-        return [self._post(spec, i, now) for i in sorted(kept[:limit])]
+        kept = (i for i in ids if not self._gone(spec, i, now) and not self._is_service(spec, i))
+        taken = list(islice(kept, limit + 1))
+        page = taken[:limit]
+        return HistoryPage(
+            tuple(self._post(spec, i, now) for i in sorted(page)), len(page), min(page, default=None),
+            at_start=newer_than is None and len(taken) <= limit,  # read down to message 1
+        )
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
         await self._request("messages")
@@ -128,6 +149,17 @@ class SandboxTelegram:
         ]
 
     # -- the simulated world ---------------------------------------------------------------
+
+    def _name(self, spec: _Spec) -> str | None:
+        return self._names.get(spec.username, spec.username)
+
+    def _by_name(self) -> dict[str, _Spec]:
+        """Every username taken now (a channel's second name only while it keeps its first)."""
+        taken = {n: spec for spec in SPECS.values() if (n := self._name(spec)) is not None}
+        for alias, of in ALIASES.items():
+            if self._name(SPECS[of]) == of:
+                taken.setdefault(alias, SPECS[of])
+        return taken
 
     def date_of(self, spec: _Spec, message_id: int) -> datetime:
         return self._start(spec) + timedelta(minutes=spec.period_minutes * message_id)
@@ -188,7 +220,9 @@ class SandboxTelegram:
                 if key.access_hash != self._hash(spec):
                     raise ChannelInvalid(f"CHANNEL_INVALID for id {key.tg_id}")
                 if spec.private:
-                    raise ChannelUnavailable(f"@{spec.username} is private: the account is not a member")
+                    raise ChannelUnavailable(
+                        f"@{spec.username} is private: the account is not a member", PRIVATE
+                    )
                 return spec
         raise ChannelInvalid(f"CHANNEL_INVALID for id {key.tg_id}")
 

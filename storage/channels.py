@@ -12,6 +12,14 @@ from storage.models import Channel
 from storage.tables import channels, digest_subscriptions
 
 COLLECTABLE = ("queued", "active")
+# Marks a username Telegram has given to another tracked channel, until this one's next run learns
+# its new name: "~" never occurs in a Telegram username, and the column must stay unique.
+STALE = "~"
+
+
+def public_username(stored: str) -> str:
+    """The channel's public username as last known, without a stale mark."""
+    return stored.split(STALE, 1)[0]
 
 
 class ChannelRepo:
@@ -79,12 +87,29 @@ class ChannelRepo:
             resolve_count=channels.c.resolve_count + 1,
         )
 
-    async def set_status(self, channel_id: int, status: str, reason: str | None = None) -> None:
-        await self._update(channel_id, status=status, status_reason=reason)
+    async def set_status(
+        self, channel_id: int, status: str, reason: str | None = None, kind: str | None = None
+    ) -> None:
+        """`kind`: what kind of failure a failed channel met (collector.source's kinds)."""
+        await self._update(channel_id, status=status, status_reason=reason, status_kind=kind)
 
     async def update(self, channel_id: int, **values: object) -> None:
         """Set any of the channel's columns (progress ids, title, collection times)."""
         await self._update(channel_id, **values)
+
+    async def rename(self, channel_id: int, username: str) -> None:
+        """Store the channel's new username. Telegram gives a name to one channel at a time, so another
+        row holding it is stale: an unresolved one (added by that name, nothing read yet) meant this
+        very channel and is dropped; a resolved one keeps its data and is marked stale until its
+        own next run learns its new name."""
+        username = username.lower()
+        holder = await self.get_by_username(username)
+        if holder is not None and holder.id != channel_id:
+            if holder.tg_id is None:
+                await self.remove(holder.id)
+            else:
+                await self._update(holder.id, username=f"{username}{STALE}{holder.id}")
+        await self._update(channel_id, username=username)
 
     async def postpone_all(self, until: datetime) -> None:
         """Make no collectable channel due before `until` (a long FloodWait survives a restart)."""

@@ -30,6 +30,7 @@ class Channel(_FromRow):
     resolve_count: int = 0
     title: str | None = None
     status_reason: str | None = None
+    status_kind: str | None = None  # a failed channel's kind of failure ("private", "not_found", ...)
     added_by: int | None = None
     newest_message_id: int | None = None
     oldest_message_id: int | None = None

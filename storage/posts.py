@@ -85,6 +85,17 @@ class PostRepo:
         )
         return list((await self.conn.execute(stmt)).scalars())
 
+    async def recent_reads(
+        self, channel_id: int, since: datetime
+    ) -> list[tuple[int, datetime, datetime]]:
+        """(message id, published, counters last read) of live posts published since `since`."""
+        stmt = (
+            select(posts.c.message_id, posts.c.date, posts.c.updated_at)
+            .where(posts.c.channel_id == channel_id).where(posts.c.date >= since)
+            .where(posts.c.deleted.is_(False)).order_by(posts.c.message_id.desc())
+        )
+        return [(int(m), d, u) for m, d, u in await self.conn.execute(stmt)]
+
     async def add_snapshot(self, snap: CounterSnapshot) -> None:
         """Append a counter snapshot; writing it again in the same run replaces it. The post's
         views at about a day old are recomputed from its snapshots in the same transaction."""

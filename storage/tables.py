@@ -65,6 +65,8 @@ channels = Table(
     Column("title", Text),
     Column("status", String(16), nullable=False, server_default="queued"),
     Column("status_reason", Text),
+    # What kind of failure (collector.source.ChannelUnavailable.kind), so alerts need not read words.
+    Column("status_kind", String(16)),
     Column("added_by", BigInteger),
     Column("added_at", UTCDateTime, nullable=False),
     Column("newest_message_id", Integer),

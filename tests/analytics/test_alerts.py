@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import evaluate_alerts
@@ -96,7 +97,7 @@ async def test_failure_fires_once_and_again_after_recovery(engine: AsyncEngine, 
     await add_run(engine, cid, now - 2 * H)
     await add_run(engine, cid, now - H, error="ChannelPrivateError")
     async with write(engine) as conn:
-        await ChannelRepo(conn).set_status(cid, "failed", "the channel is private now")
+        await ChannelRepo(conn).set_status(cid, "failed", "the channel is private now", "private")
     first = await evaluate_alerts(engine, cid, now, 5.0)
     assert [a.kind for a in first] == ["channel"] and "became private" in first[0].text
     await add_run(engine, cid, now, error="ChannelPrivateError")
@@ -105,11 +106,11 @@ async def test_failure_fires_once_and_again_after_recovery(engine: AsyncEngine, 
         await ChannelRepo(conn).set_status(cid, "active")
     await add_run(engine, cid, now + H)
     assert await evaluate_alerts(engine, cid, now + H, 5.0) == []
-    await add_run(engine, cid, now + 2 * H, error="UsernameNotOccupiedError: renamed")
+    await add_run(engine, cid, now + 2 * H, error="no channel is called @gone")
     async with write(engine) as conn:
-        await ChannelRepo(conn).set_status(cid, "failed", "the username was renamed away")
+        await ChannelRepo(conn).set_status(cid, "failed", "no channel is called @gone", "not_found")
     again = await evaluate_alerts(engine, cid, now + 2 * H, 5.0)
-    assert [a.kind for a in again] == ["channel"] and "was renamed" in again[0].text
+    assert [a.kind for a in again] == ["channel"] and "was not found" in again[0].text
 
 
 async def test_passing_errors_of_a_channel_still_collected_raise_no_alert(
@@ -121,7 +122,7 @@ async def test_passing_errors_of_a_channel_still_collected_raise_no_alert(
     assert await evaluate_alerts(engine, cid, now, 5.0) == []
     # ...and when the channel then really goes private, that is still told.
     async with write(engine) as conn:
-        await ChannelRepo(conn).set_status(cid, "failed", "@wobbly is private")
+        await ChannelRepo(conn).set_status(cid, "failed", "@wobbly is private", "private")
     await add_run(engine, cid, now + H, error="@wobbly is private")
     assert [a.text for a in await evaluate_alerts(engine, cid, now + H, 5.0)] == [
         "Wobbly became private: @wobbly is private"
@@ -133,3 +134,25 @@ async def test_a_post_older_than_a_week_is_only_a_reference(engine: AsyncEngine,
     # The 400-view post was published 10 days ago: by now it is news no more.
     await _posts_at_age(engine, cid, now, [100] * 10 + [400], first_mid=1)
     assert await evaluate_alerts(engine, cid, now, 5.0) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "said"),
+    [
+        ("not_found", "no channel is called @typo_chanel (the username is not taken)", "was not found"),
+        ("private", "channel 1 is private or this account is banned from it", "became private"),
+        ("banned", "channel 1 is not available to this account", "is not available to this account"),
+        ("not_channel", "@someone is a person's or bot's account, not a channel", "is not a channel"),
+        (None, "the username was renamed away", "failed"),  # failed before kinds were stored
+    ],
+)
+async def test_a_failure_is_told_by_what_happened_not_by_words_in_the_reason(
+    engine: AsyncEngine, now: datetime, kind: str | None, reason: str, said: str
+) -> None:
+    cid = await add_channel(engine, "typo_chanel", None)
+    await add_run(engine, cid, now - H, error=reason)
+    async with write(engine) as conn:
+        await ChannelRepo(conn).set_status(cid, "failed", reason, kind)
+    (alert,) = await evaluate_alerts(engine, cid, now, 5.0)
+    assert alert.text == f"@typo_chanel {said}: {reason}"
+    assert "renamed" not in alert.text.split(":")[0]

@@ -152,3 +152,53 @@ def test_a_mangled_session_string_is_one_line_naming_what_to_do() -> None:
     with pytest.raises(NotAuthorized, match="not a Telethon session string") as info:
         build_client(settings)
     assert "garbageSECRET" not in str(info.value)
+
+
+def _service(i: int) -> types.MessageService:
+    return types.MessageService(id=i, peer_id=PEER, date=DATE, action=types.MessageActionPinMessage())
+
+
+async def test_where_history_begins_is_judged_from_telegrams_raw_answer() -> None:
+    client = FakeClient(
+        _messages(_service(9), _service(8), _service(7)),  # a full page with no post in it
+        _messages(_msg(3, 5), _msg(2, 5)),  # shorter than asked, but message 1 is not in it
+        _messages(_msg(2, 5), _service(1)),  # message 1: the channel's first
+        _messages(),  # nothing older at all
+    )
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    services = await source.get_history(KEY, 3, older_than=10)
+    assert (list(services), services.returned, services.oldest_id, services.at_start) == ([], 3, 7, False)
+    short = await source.get_history(KEY, 3, older_than=4)
+    assert (short.returned, short.oldest_id, short.at_start) == (2, 2, False)
+    first = await source.get_history(KEY, 3, older_than=3)
+    assert [p.message_id for p in first] == [2] and first.at_start
+    empty = await source.get_history(KEY, 3, older_than=2)
+    assert (len(empty), empty.oldest_id, empty.at_start) == (0, None, True)
+    source.close()
+
+
+def _full(chat: types.Channel) -> types.messages.ChatFull:
+    full = types.ChannelFull(
+        id=chat.id, about="", read_inbox_max_id=0, read_outbox_max_id=0, unread_count=0,
+        chat_photo=types.PhotoEmpty(id=0), notify_settings=types.PeerNotifySettings(), bot_info=[], pts=1,
+        participants_count=1200,
+    )
+    return types.messages.ChatFull(full_chat=full, chats=[chat], users=[])
+
+
+async def test_info_names_the_username_a_rename_is_judged_by() -> None:
+    def chat(**names: Any) -> types.Channel:
+        return types.Channel(id=99, title="Pulse", photo=types.ChatPhotoEmpty(), date=DATE, **names)
+
+    collectible = [types.Username("pulse_daily", active=True), types.Username("pulse_old", active=False),
+                   types.Username("pulse_extra", active=True)]
+    client = FakeClient(_full(chat(username="pulse_daily")), _full(chat(usernames=collectible)),
+                        _full(chat()))
+    source = TelethonSource(client)  # type: ignore[arg-type]
+    plain = await source.get_info(KEY)
+    assert (plain.username, plain.aliases, plain.subscribers) == ("pulse_daily", (), 1200)
+    many = await source.get_info(KEY)  # only collectible usernames: the first active one is its name
+    assert (many.username, many.aliases) == ("pulse_daily", ("pulse_extra",))
+    unnamed = await source.get_info(KEY)  # no public username at all
+    assert (unnamed.username, unnamed.aliases) == (None, ())
+    source.close()

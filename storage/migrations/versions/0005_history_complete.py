@@ -1,4 +1,4 @@
-"""channels.history_complete: the collector has read back to the channel's first post
+"""channels.history_complete: Telegram showed the collector nothing older than its oldest post
 
 Revision ID: 0005_history_complete
 Revises: 0004_views_24h
@@ -15,7 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     # Unknown for channels collected before: false, so their earliest windows read as not
-    # collected rather than as empty, until the next backfill says otherwise.
+    # collected rather than as empty. A backfill already marked done never asked again, so this
+    # stayed false for them; 0007_status_kind re-opens those backfills once to find out.
     op.add_column(
         "channels",
         sa.Column("history_complete", sa.Boolean(), server_default="0", nullable=False),
