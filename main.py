@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError
 
+from analytics.windows import WINDOW_NAMES as WINDOWS
 from app.commands import backup_command, status_command
 from app.lock import SessionLock, SessionLockError
 from app.logs import configure_logging, settings_secrets
@@ -50,6 +51,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     # Imported on use: analytics pulls in matplotlib, which `--help` should not wait for.
     from analytics.cli import cmd_stats as run
 
+    if args.ref is not None and args.ref.lower() in WINDOWS and args.window_word is None:
+        args.ref, args.window_word = None, args.ref.lower()  # `stats 7d`: the overview over 7d
+    args.window = args.window_word or args.window
     if refused := checked_ref(args):
         print(refused, file=sys.stderr)
         return 2
@@ -59,6 +63,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.cli import cmd_export as run
 
+    args.series = args.series or args.series_word is not None
     if refused := checked_ref(args):
         print(refused, file=sys.stderr)
         return 2
@@ -141,7 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="print one channel's summary (or the overview)")
     p.add_argument("ref", nargs="?", help="channel reference, e.g. @durov; omit for the overview")
-    p.add_argument("--window", default="7d", choices=["24h", "7d", "30d", "all"],
+    # The bot's form, `/stats @durov 30d`, works here too.
+    p.add_argument("window_word", nargs="?", metavar="window", type=str.lower, choices=WINDOWS,
+                   help="24h, 7d, 30d or all, as in the bot (same as --window)")
+    p.add_argument("--window", default="7d", type=str.lower, choices=WINDOWS,
                    help="the period ending now, beside the one before it (default: 7d)")
     p.add_argument("--json", action="store_true", help="every number as JSON")
     p.set_defaults(handler=cmd_stats)
@@ -149,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a channel's posts or counter snapshots")
     p.add_argument("ref", help="channel reference")
     p.add_argument("--format", default="csv", choices=["csv", "json"], help="default: csv")
+    p.add_argument("series_word", nargs="?", metavar="series", choices=["series"],
+                   help="the same as --series, as in the bot's /export @name series")
     p.add_argument("--series", action="store_true", help="every counter snapshot, not just the latest")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(handler=cmd_export)

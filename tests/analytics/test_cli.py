@@ -147,3 +147,12 @@ def test_a_reader_that_stops_early_gets_no_traceback(db_url: str) -> None:
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(60) == 1 and "Traceback" not in err, err
+
+
+def test_the_bots_word_order_works_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["stats", "@pulse", "all", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["window"] == "all"
+    assert main.main(["stats", "30D", "--json"]) == 0  # no channel: the overview over 30 days
+    assert json.loads(capsys.readouterr().out)["window"] == "30d"
+    assert main.main(["export", "@pulse", "series", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 11  # every snapshot, as with --series
