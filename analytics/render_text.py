@@ -72,10 +72,15 @@ def print_summary(summary: ChannelSummary, console: Console) -> None:
     table = Table(title=head, caption=f"collected {when(summary.last_collected_at)}")
     table.add_column("metric")
     table.add_column("this window", justify="right")
-    table.add_column("previous window", justify="right")
+    beside = summary.window != "all"  # "all" has no window before it
+    if beside:
+        table.add_column("previous window", justify="right")
     before = "not read" if summary.previous_unread else NA
     for label, fmt in ROWS:
-        table.add_row(label, fmt(summary.current), fmt(summary.previous) if summary.previous else before)
+        cells = [label, fmt(summary.current)]
+        if beside:
+            cells.append(fmt(summary.previous) if summary.previous else before)
+        table.add_row(*cells)
     console.print(table)
     if note:
         console.print(f"{note}: these figures are as of that collection.", markup=False)

@@ -45,6 +45,7 @@ def test_stats_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["stats", "@pulse", "--window", "all"]) == 0
     out = capsys.readouterr().out
     assert "Views per post (median)" in out and "1,100" in out and "https://t.me/pulse/14" in out
+    assert "previous window" not in out  # "all" has no window before it: no column of n/a
 
 
 def test_overview_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
