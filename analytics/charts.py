@@ -22,7 +22,8 @@ from analytics.metrics import heatmap
 from analytics.windows import Window
 from storage.channels import ChannelRepo
 from storage.db import read
-from storage.queries import PostRow, SubscriberPoint, collapsed_posts, subscriber_series
+from storage.queries import PostRow, collapsed_posts
+from storage.subscriber_counts import SubscriberPoint, subscriber_series
 
 if TYPE_CHECKING:
     from analytics.service import PostHistory

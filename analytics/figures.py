@@ -8,13 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics.metrics import WindowMetrics, window_metrics
-from storage.queries import (
-    PostRow,
-    SubscriberPoint,
-    collapsed_posts,
-    first_subscribers,
-    subscribers_at_each,
-)
+from storage.queries import PostRow, collapsed_posts
+from storage.subscriber_counts import SubscriberPoint, first_subscribers, subscribers_at_each
 
 
 async def window_figures(

@@ -12,7 +12,8 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from analytics.records import ToDict
-from storage.queries import PostRow, SubscriberPoint
+from storage.queries import PostRow
+from storage.subscriber_counts import SubscriberPoint
 
 BEST_HOUR_MIN_POSTS = 3
 

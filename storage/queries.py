@@ -1,4 +1,5 @@
-"""Read-side SQL for analytics: album-collapsed posts with their ~24 h views, subscriber look-ups.
+"""Read-side SQL for analytics: album-collapsed posts with their ~24 h views, where history begins,
+the overview's aggregates, snapshot ages for alerts. Subscriber counts: storage/subscriber_counts.py.
 
 What needs medians or per-hour grouping gets one compact row per post; each post's views at about
 a day old are kept on the post itself (storage/views_24h.py).
@@ -6,7 +7,6 @@ a day old are kept on the post itself (storage/views_24h.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,16 +17,14 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     or_,
     select,
     type_coerce,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import FromClause, Select
 
-from storage.tables import alerts, channels, counter_snapshots, posts, subscriber_snapshots
+from storage.tables import alerts, channels, counter_snapshots, posts
 from storage.views_24h import hours_between
 
 SERVICE_KIND = "service"  # media_kind of service messages (pins, title changes); never a post
@@ -48,12 +46,6 @@ class PostRow:
     reactions: int | None
     paid_reactions: int | None
     views_24h: int | None  # views at the snapshot nearest 24 h of age, between 20 h and 48 h
-
-
-@dataclass(frozen=True)
-class SubscriberPoint:
-    taken_at: datetime
-    subscribers: int
 
 
 def _album_key(table: FromClause) -> ColumnElement:
@@ -83,7 +75,7 @@ async def collapsed_posts(
     ), else_=None))
     stmt = (
         select(
-            # As stored (text on SQLite): _as_utc parses it once, in C, rather than SQLAlchemy's
+            # As stored (text on SQLite): as_utc parses it once, in C, rather than SQLAlchemy's
             # per-row date processing followed by ours.
             func.min(p.c.message_id), type_coerce(func.min(p.c.date), String).label("date"),
             caption, func.count(),
@@ -94,10 +86,10 @@ async def collapsed_posts(
         .order_by(func.min(p.c.date), func.min(p.c.message_id))
     )
     rows = (await conn.execute(stmt)).all()  # one fetch; row-by-row costs a hop per row
-    return [PostRow(r[0], _as_utc(r[1]), r[2][12:] if r[2] else "", *r[3:10]) for r in rows]
+    return [PostRow(r[0], as_utc(r[1]), r[2][12:] if r[2] else "", *r[3:10]) for r in rows]
 
 
-def _as_utc(value: object) -> datetime:
+def as_utc(value: object) -> datetime:
     # Aggregates lose the column type, so SQLite hands back its stored text (UTC, no offset):
     # parsed with the offset appended, in one C call, as this runs once per post.
     if isinstance(value, str):
@@ -120,104 +112,7 @@ async def history_starts(conn: AsyncConnection, channel_id: int | None = None) -
     )
     if channel_id is not None:
         stmt = stmt.where(channels.c.id == channel_id)
-    return {cid: _as_utc(at) for cid, at in await conn.execute(stmt) if at is not None}
-
-
-async def subscribers_at(
-    conn: AsyncConnection, channel_id: int, at: datetime
-) -> SubscriberPoint | None:
-    """The latest known subscriber count at or before `at` (unknown counts are skipped)."""
-    ss = subscriber_snapshots
-    row = (
-        await conn.execute(
-            select(ss.c.taken_at, ss.c.subscribers)
-            .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
-            .order_by(ss.c.taken_at.desc()).limit(1)
-        )
-    ).first()
-    return SubscriberPoint(row[0], row[1]) if row else None
-
-
-async def subscribers_at_each(
-    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
-) -> dict[datetime, SubscriberPoint | None]:
-    """`subscribers_at` for several instants in one round trip."""
-    ss = subscriber_snapshots
-    parts = [
-        select(literal(i).label("i"), ss.c.taken_at, ss.c.subscribers)
-        .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
-        .order_by(ss.c.taken_at.desc()).limit(1).subquery()
-        for i, at in enumerate(instants)
-    ]
-    found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
-    if not parts:
-        return found
-    stmt = union_all(*(select(p) for p in parts))
-    for i, taken_at, count in await conn.execute(stmt):
-        found[instants[i]] = SubscriberPoint(_as_utc(taken_at), count)
-    return found
-
-
-async def subscribers_by_channel(
-    conn: AsyncConnection, start: datetime | None, end: datetime
-) -> dict[int, tuple[int | None, SubscriberPoint | None]]:
-    """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
-    ss, ch = subscriber_snapshots, channels
-    known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
-
-    def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
-        # The count and when it was taken, as one "taken_at|count" text, to stay one subquery.
-        order = ss.c.taken_at.desc() if newest else ss.c.taken_at
-        point = cast(ss.c.taken_at, String) + "|" + cast(ss.c.subscribers, String)
-        return select(point).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
-
-    at_end = first(ss.c.taken_at <= end, newest=True)
-    # The base must be an earlier snapshot than the end's, or the "change" would compare a count
-    # with itself and show a made-up 0.
-    later = subscriber_snapshots.alias("later")
-    end_at = select(func.max(later.c.taken_at)).where(
-        later.c.channel_id == ch.c.id, later.c.subscribers.is_not(None), later.c.taken_at <= end
-    ).correlate(ch).scalar_subquery()
-    before = first(ss.c.taken_at <= start, ss.c.taken_at < end_at, newest=True) if start else None
-    inside = first(
-        ss.c.taken_at < end_at, *([ss.c.taken_at >= start] if start else []), newest=False
-    )
-    base = inside if before is None else func.coalesce(before, inside)
-    rows = await conn.execute(select(ch.c.id, at_end, base))
-    return {r[0]: (_point(r[1]).subscribers if r[1] else None, _point(r[2]) if r[2] else None)
-            for r in rows}
-
-
-def _point(packed: str) -> SubscriberPoint:
-    taken_at, count = packed.rsplit("|", 1)
-    return SubscriberPoint(_as_utc(taken_at), int(count))
-
-
-async def first_subscribers(
-    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
-) -> SubscriberPoint | None:
-    """The earliest known subscriber count in [since, until]."""
-    ss = subscriber_snapshots
-    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
-        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
-    )
-    if since is not None:
-        stmt = stmt.where(ss.c.taken_at >= since)
-    row = (await conn.execute(stmt.order_by(ss.c.taken_at).limit(1))).first()
-    return SubscriberPoint(row[0], row[1]) if row else None
-
-
-async def subscriber_series(
-    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
-) -> list[SubscriberPoint]:
-    """Known subscriber counts in [since, until], oldest first."""
-    ss = subscriber_snapshots
-    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
-        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
-    )
-    if since is not None:
-        stmt = stmt.where(ss.c.taken_at >= since)
-    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt.order_by(ss.c.taken_at))]
+    return {cid: as_utc(at) for cid, at in await conn.execute(stmt) if at is not None}
 
 
 @dataclass(frozen=True)
@@ -255,7 +150,7 @@ async def last_alert_at(conn: AsyncConnection, channel_id: int, kind: str) -> da
         alerts.c.channel_id == channel_id, alerts.c.kind == kind
     )
     value = (await conn.execute(stmt)).scalar_one()
-    return None if value is None else _as_utc(value)
+    return None if value is None else as_utc(value)
 
 
 async def overview_rows(

@@ -12,7 +12,8 @@ from analytics.charts import channel_charts, heatmap_chart, post_chart, post_his
 from analytics.metrics import heatmap
 from analytics.service import post_history
 from analytics.windows import parse_window
-from storage.queries import PostRow, SubscriberPoint
+from storage.queries import PostRow
+from storage.subscriber_counts import SubscriberPoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

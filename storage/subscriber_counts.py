@@ -1,0 +1,119 @@
+"""Subscriber counts as analytics reads them: at an instant, at several, per channel, as a series.
+
+Unknown counts (a run that could not see the count stored NULL) are skipped everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, String, cast, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.queries import as_utc
+from storage.tables import channels, subscriber_snapshots
+
+
+@dataclass(frozen=True)
+class SubscriberPoint:
+    taken_at: datetime
+    subscribers: int
+
+
+async def subscribers_at(
+    conn: AsyncConnection, channel_id: int, at: datetime
+) -> SubscriberPoint | None:
+    """The latest known subscriber count at or before `at` (unknown counts are skipped)."""
+    ss = subscriber_snapshots
+    row = (
+        await conn.execute(
+            select(ss.c.taken_at, ss.c.subscribers)
+            .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+            .order_by(ss.c.taken_at.desc()).limit(1)
+        )
+    ).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscribers_at_each(
+    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
+) -> dict[datetime, SubscriberPoint | None]:
+    """`subscribers_at` for several instants in one round trip."""
+    ss = subscriber_snapshots
+    parts = [
+        select(literal(i).label("i"), ss.c.taken_at, ss.c.subscribers)
+        .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
+        .order_by(ss.c.taken_at.desc()).limit(1).subquery()
+        for i, at in enumerate(instants)
+    ]
+    found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
+    if not parts:
+        return found
+    stmt = union_all(*(select(p) for p in parts))
+    for i, taken_at, count in await conn.execute(stmt):
+        found[instants[i]] = SubscriberPoint(as_utc(taken_at), count)
+    return found
+
+
+async def subscribers_by_channel(
+    conn: AsyncConnection, start: datetime | None, end: datetime
+) -> dict[int, tuple[int | None, SubscriberPoint | None]]:
+    """Per channel, in one statement: (known count at `end`, the count the change runs from)."""
+    ss, ch = subscriber_snapshots, channels
+    known = [ss.c.channel_id == ch.c.id, ss.c.subscribers.is_not(None)]
+
+    def first(*cond: ColumnElement, newest: bool) -> ColumnElement:
+        # The count and when it was taken, as one "taken_at|count" text, to stay one subquery.
+        order = ss.c.taken_at.desc() if newest else ss.c.taken_at
+        point = cast(ss.c.taken_at, String) + "|" + cast(ss.c.subscribers, String)
+        return select(point).where(*known, *cond).order_by(order).limit(1).scalar_subquery()
+
+    at_end = first(ss.c.taken_at <= end, newest=True)
+    # The base must be an earlier snapshot than the end's, or the "change" would compare a count
+    # with itself and show a made-up 0.
+    later = subscriber_snapshots.alias("later")
+    end_at = select(func.max(later.c.taken_at)).where(
+        later.c.channel_id == ch.c.id, later.c.subscribers.is_not(None), later.c.taken_at <= end
+    ).correlate(ch).scalar_subquery()
+    before = first(ss.c.taken_at <= start, ss.c.taken_at < end_at, newest=True) if start else None
+    inside = first(
+        ss.c.taken_at < end_at, *([ss.c.taken_at >= start] if start else []), newest=False
+    )
+    base = inside if before is None else func.coalesce(before, inside)
+    rows = await conn.execute(select(ch.c.id, at_end, base))
+    return {r[0]: (_point(r[1]).subscribers if r[1] else None, _point(r[2]) if r[2] else None)
+            for r in rows}
+
+
+def _point(packed: str) -> SubscriberPoint:
+    taken_at, count = packed.rsplit("|", 1)
+    return SubscriberPoint(as_utc(taken_at), int(count))
+
+
+async def first_subscribers(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> SubscriberPoint | None:
+    """The earliest known subscriber count in [since, until]."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    row = (await conn.execute(stmt.order_by(ss.c.taken_at).limit(1))).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
+async def subscriber_series(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[SubscriberPoint]:
+    """Known subscriber counts in [since, until], oldest first."""
+    ss = subscriber_snapshots
+    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    if since is not None:
+        stmt = stmt.where(ss.c.taken_at >= since)
+    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt.order_by(ss.c.taken_at))]
