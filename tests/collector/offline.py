@@ -17,6 +17,7 @@ HTTP_ANSWER = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: clo
 
 class _Answer(socketserver.BaseRequestHandler):
     def handle(self) -> None:
+        self.server.dialled += 1  # type: ignore[attr-defined]
         self.request.recv(64)
         self.request.sendall(HTTP_ANSWER)
 
@@ -30,16 +31,24 @@ def telegram_at(monkeypatch: pytest.MonkeyPatch, port: int) -> Iterator[None]:
     yield
 
 
+class NotTelegram(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    dialled = 0  # connections it answered
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
 @contextmanager
-def not_telegram(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """Something on 127.0.0.1 that answers like a proxy, not like Telegram; yields its port."""
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Answer)
-    server.daemon_threads = True
+def not_telegram(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotTelegram]:
+    """Something on 127.0.0.1 that answers like a proxy, not like Telegram, dialled by new sessions."""
+    server = NotTelegram(("127.0.0.1", 0), _Answer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with telegram_at(monkeypatch, server.server_address[1]):
-            yield server.server_address[1]
+        with telegram_at(monkeypatch, server.port):
+            yield server
     finally:
         server.shutdown()
         server.server_close()
@@ -50,3 +59,13 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def write_session(path: str, port: int) -> None:
+    """A session file (never signed in) whose data centre is 127.0.0.1:`port`."""
+    from telethon.sessions import SQLiteSession
+
+    session = SQLiteSession(path)
+    session.set_dc(2, "127.0.0.1", port)
+    session.save()
+    session.close()
