@@ -9,7 +9,7 @@ from telethon import errors
 
 import main
 from collector.login import connection_problem
-from tests.collector.offline import not_telegram
+from tests.collector.offline import not_telegram, write_session
 
 
 @pytest.fixture
@@ -40,14 +40,9 @@ def test_a_session_from_before_is_kept_when_the_connection_fails(
     api: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     # It may well be signed in: a network problem is no reason to throw the account's session away.
-    with not_telegram(monkeypatch) as port:
-        from telethon.sessions import SQLiteSession
-
+    with not_telegram(monkeypatch) as server:
         Path("data").mkdir()
-        session = SQLiteSession("data/pulse")
-        session.set_dc(2, "127.0.0.1", port)
-        session.save()
-        session.close()
+        write_session("data/pulse", server.port)
         assert main.main(["login"]) == 1
     assert Path("data/pulse.session").exists()
     assert capsys.readouterr().err.startswith("login failed: cannot reach Telegram (MTProto)")
@@ -63,3 +58,18 @@ def test_refusals_by_telegram_say_what_to_check() -> None:
         "cannot reach Telegram (MTProto): Connection to Telegram failed 5 time(s); "
         "check the network (is this machine online?)"
     )
+
+
+def test_collect_when_something_else_answers_is_one_line(
+    api: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    with not_telegram(monkeypatch) as server:
+        Path("data").mkdir()
+        write_session("data/pulse", server.port)
+        assert main.main(["collect", "--once"]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [
+        "cannot reach Telegram (MTProto): something other than Telegram answered (a proxy, "
+        "firewall or captive portal?); check the network lets this machine reach Telegram"
+    ]
+    assert "Traceback" not in out + err
