@@ -196,7 +196,8 @@ MY_TELEGRAM = "get it at https://my.telegram.org (API development tools) and put
 
 # What each subcommand uses; `demo` and the database-only commands need no credentials.
 COMMAND_NEEDS: dict[str, tuple[str, ...]] = {
-    "run": ("bot", "admins", "api", "session"),
+    # `run` checks its session after the database and the bot token (issue 6's order), in app/wiring.py.
+    "run": ("bot", "admins", "api"),
     "collect": ("api", "session"),
     "login": ("api",),
 }

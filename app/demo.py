@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -49,40 +50,74 @@ def demo_settings(settings: Settings, data: Path) -> Settings:
     })
 
 
+def ignored_settings(settings: Settings) -> list[str]:
+    """The user's MTPROTO_* values the demo does not use (it plays the report's pacing regardless)."""
+    return [
+        f"{name.upper()}={getattr(settings, name)}"
+        for name, field in Settings.model_fields.items()
+        if name.startswith("mtproto_") and getattr(settings, name) != field.default
+    ]
+
+
 def demo_command(settings: Settings, out: str) -> int:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="channelpulse-demo-"))
     try:
-        return asyncio.run(run_demo(demo_settings(settings, data), out_dir))
+        ignored = ignored_settings(settings)
+        return asyncio.run(run_demo(demo_settings(settings, data), out_dir, ignored=ignored))
     except KeyboardInterrupt:
+        # Ctrl-C before the demo's own handler was in place (while the sandbox was starting).
+        print(interrupted_line(out_dir), flush=True)
         return 130
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def interrupted_line(out_dir: Path) -> str:
+    return f"demo interrupted; files so far in {out_dir.resolve()}"
+
+
 async def run_demo(
     settings: Settings, out_dir: Path, script: tuple[tuple[str, str], ...] = SCRIPT,
-    scale: float = SCALE, out: TextIO | None = None,
+    scale: float = SCALE, out: TextIO | None = None, ignored: list[str] | None = None,
 ) -> int:
+    """Play the script; 0 when it finished, 130 when Ctrl-C (or SIGTERM) stopped it, 1 otherwise."""
     view = Transcript(out or sys.stdout, out_dir, scale)
     wiring, server = await sandbox_wiring(settings, Knobs(scale=scale))
     assert server is not None  # the demo always runs its own Bot API server
-    view.banner()
+    view.banner(ignored or [])
     stop = asyncio.Event()
     result: dict[str, Any] = {}
     quiet_logs = _quiet_logging(view)
 
     async def started(app: App) -> None:
         task = asyncio.create_task(_play(app, server, view, script))
+        result["play"] = task
         task.add_done_callback(lambda t: (result.update(task=t), stop.set()))
 
+    def interrupt() -> None:
+        # The script stops at once (no further command is sent), then the app stops in order:
+        # polling ends before the sandbox's Bot API server goes, so aiogram has nothing to report.
+        result["interrupted"] = True
+        if "play" in result:
+            result["play"].cancel()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupt)
     began = time.monotonic()
     try:
         code = await run_until_stopped(wiring, stop, view.note, started)
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         await wiring.close()
         quiet_logs()
+    if result.get("interrupted"):
+        view.line(interrupted_line(out_dir))
+        return 130
     task = result.get("task")
     if code != 0 or task is None:
         return code or 1

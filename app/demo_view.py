@@ -98,12 +98,17 @@ class Transcript:
     def _stamp(self) -> str:
         return f"[{time.monotonic() - self.began:5.1f} s]"
 
-    def banner(self) -> None:
+    def banner(self, ignored: list[str]) -> None:
+        """The opening lines; `ignored` are the user's MTPROTO_* settings, which the demo does not use."""
         self.line("ChannelPulse demo: offline, no credentials. The sandbox Telegram (3 public channels")
         self.line("and 1 private one) and a local Bot API server, wired as `python main.py run --sandbox`.")
         self.line(f"The report's pacing plays {1 / self.scale:g}x faster than real time: a 10 s pause takes "
                   f"{10 * self.scale:g} s here.")
-        self.line("No limit is loosened and no unsafe override is on; the collector counts its full seconds.")
+        if ignored:
+            self.line(f"Your MTPROTO_* settings are not used here ({', '.join(ignored)}): the demo always "
+                      "plays the report's pacing, so no warning above applies to it.")
+        self.line("No limit is loosened and no unsafe override is on here; the collector counts its full "
+                  "seconds.")
         self.line("")
 
     def note(self, text: str) -> None:

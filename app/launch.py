@@ -14,6 +14,8 @@ from settings import Settings, normalize_database_url
 
 if TYPE_CHECKING:
     from app.run import App
+    from app.sandbox_wiring import Knobs
+    from app.wiring import Wiring
 
 
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///data/sandbox.db"
@@ -25,14 +27,16 @@ def say(line: str) -> None:
 
 def run_command(settings: Settings, sandbox: bool = False) -> int:
     """Hold the session lock for the process's life and run until SIGINT/SIGTERM; the exit code."""
+    lock = SessionLock(settings.telegram_session)
     try:
-        lock = SessionLock(settings.telegram_session)
+        # Taken first, so this process never opens a session another one uses; a refusal is told
+        # last, after the checks issue 6 orders before it.
         lock.acquire()
+        refused = None
     except SessionLockError as exc:
-        say(str(exc))
-        return 2
+        refused = str(exc)
     try:
-        return asyncio.run(_run(settings, sandbox))
+        return asyncio.run(_run(settings, sandbox, refused))
     except KeyboardInterrupt:
         # Ctrl-C before the loop could take the signal over: nothing had started, nothing to save.
         say("stopped during start-up; nothing was running yet")
@@ -48,11 +52,10 @@ def stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def _run(settings: Settings, sandbox: bool) -> int:
+async def _run(settings: Settings, sandbox: bool, refused: str | None) -> int:
     # Signals first: a Ctrl-C during the slow imports below then stops the app in order.
     stop = asyncio.Event()
     stop_on_signals(stop)
-    # Imported after the lock: aiogram takes seconds to import, and a refused start should be instant.
     from app.run import run_until_stopped
     from app.wiring import StartupError
 
@@ -60,7 +63,7 @@ async def _run(settings: Settings, sandbox: bool) -> int:
     try:
         if sandbox:
             # The only place `run` reaches the sandbox; production never imports it.
-            from app.sandbox_wiring import BANNER, KnobError, Knobs, sandbox_wiring
+            from app.sandbox_wiring import BANNER, KnobError, Knobs
 
             say(BANNER)
             # Made-up channels on a fast clock must never mix with the real collection's data, so
@@ -74,16 +77,12 @@ async def _run(settings: Settings, sandbox: bool) -> int:
             except KnobError as exc:
                 say(str(exc))
                 return 2
-            wiring, _server = await sandbox_wiring(settings, knobs)
+            wiring = await _checked_sandbox(settings, knobs, refused)
             say(f"SANDBOX: pacing runs {1 / knobs.scale:g}x faster than real time "
                 "(the policy still counts its full seconds)")
             started = _queue(list(knobs.channels))
         else:
-            from app.run import check_database
-            from app.wiring import production_wiring
-
-            await check_database(settings.database_url)
-            wiring = await production_wiring(settings)
+            wiring = await _checked_production(settings, refused)
     except StartupError as exc:
         say(str(exc))
         return 2
@@ -91,6 +90,44 @@ async def _run(settings: Settings, sandbox: bool) -> int:
         return await run_until_stopped(wiring, stop, say, started)
     finally:
         await wiring.close()
+
+
+async def _checked_production(settings: Settings, refused: str | None) -> Wiring:
+    """Issue 6's start-up checks in its order, each failing with its one line (StartupError):
+    database, bot token, Telethon session, BOT_API_URL, session lock."""
+    from app.run import check_bot, check_database
+    from app.wiring import StartupError, check_session, production_wiring
+
+    await check_database(settings.database_url)
+    unreachable = await check_bot(settings)
+    if refused is not None:
+        # Another process uses the session: connecting to see whether it is signed in would make
+        # this the second client on it, so only its presence is checked.
+        check_session(settings)
+        raise StartupError(unreachable or refused)
+    wiring = await production_wiring(settings)
+    if unreachable is not None:
+        await wiring.close()
+        raise StartupError(unreachable)
+    return wiring
+
+
+async def _checked_sandbox(settings: Settings, knobs: Knobs, refused: str | None) -> Wiring:
+    """The same checks over the sandbox, whose Telegram side is always signed in."""
+    from app.run import check_bot, check_database
+    from app.sandbox_wiring import sandbox_wiring
+    from app.wiring import StartupError
+
+    await check_database(settings.database_url)
+    wiring, _server = await sandbox_wiring(settings, knobs)
+    try:
+        problem = await check_bot(wiring.settings) or refused
+        if problem is not None:
+            raise StartupError(problem)
+    except BaseException:
+        await wiring.close()
+        raise
+    return wiring
 
 
 def _queue(names: list[str]) -> Callable[[App], Awaitable[None]] | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +27,7 @@ from bot.notifier import BotNotifier
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
+from settings import Settings
 from storage.channels import ChannelRepo
 from storage.db import read, retry_locked
 from storage.migrate import SchemaTooNewError, open_database
@@ -78,7 +81,11 @@ async def start_app(wiring: Wiring) -> App:
     """Run the start-up checks, then build and start everything but polling; StartupError on failure."""
     settings = wiring.settings
     engine = await _open(settings.database_url)
-    bot = create_bot(settings)
+    try:
+        bot = _bot(settings)
+    except StartupError:
+        await engine.dispose()
+        raise
     try:
         username = await check_token(bot)
         source = Reconnecting(wiring.source, wiring.reconnect, wiring.clock,
@@ -142,6 +149,36 @@ def retry_collection_when_locked(scheduler: AsyncIOScheduler, drain: Callable[[]
 def _drop_shutdown_cancel(record: logging.LogRecord) -> bool:
     """A drain cancelled by a stop is expected and recorded in its run; not an error with a traceback."""
     return not (record.exc_info and record.exc_info[0] is asyncio.CancelledError)
+
+
+MALFORMED_TOKEN = (
+    "BOT_TOKEN is not a bot token (they look like 123456789:AAE…): copy it again from @BotFather into .env"
+)
+
+
+def _bot(settings: Settings) -> Bot:
+    try:
+        return create_bot(settings)
+    except TokenValidationError:  # aiogram checks the token's shape before any request
+        raise StartupError(MALFORMED_TOKEN) from None
+
+
+async def check_bot(settings: Settings) -> str | None:
+    """The bot token's check (getMe) before Telegram's MTProto side is dialled; StartupError when the
+    token is malformed or refused. When BOT_API_URL is set but cannot be reached, the token cannot be
+    checked: that line is returned, to be told after the Telethon check as issue 6 orders them."""
+    bot = _bot(settings)
+    try:
+        await check_token(bot)
+    except BotStartupError as exc:
+        # check_token raises `from None`, which hides the cause from tracebacks but keeps it here.
+        if settings.bot_api_url and isinstance(exc.__context__, TelegramNetworkError):
+            return (f"cannot reach the Bot API at BOT_API_URL={settings.bot_api_url} "
+                    f"({exc.__context__.message}): start that server, or unset BOT_API_URL to use Telegram's")
+        raise StartupError(str(exc)) from None
+    finally:
+        await bot.session.close()
+    return None
 
 
 async def check_database(url: str) -> None:

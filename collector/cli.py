@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,9 @@ async def collect_foreground(
 
 async def run_collect(settings: Any, texts: list[str], once: bool, sandbox: bool = False) -> int:
     """Build the engine, source and collector, collect in the foreground, and close it all."""
+    from telethon.errors import RPCError
+
+    from collector.login import CONNECTION_ERRORS, connection_problem, quiet_network
     from collector.telethon_source import TelethonSource, build_client, ensure_authorized
 
     console = Console()
@@ -86,9 +90,14 @@ async def run_collect(settings: Any, texts: list[str], once: bool, sandbox: bool
             clock = RealClock()
             client = build_client(settings)
             try:
-                account = await ensure_authorized(client)
+                with quiet_network():  # its failure is told in one line below
+                    account = await ensure_authorized(client)
             except NotAuthorized as exc:
-                console.print(str(exc))
+                # print, not the console: it would wrap the one line at the terminal's width.
+                print(exc, file=sys.stderr)
+                return 2
+            except (RPCError, *CONNECTION_ERRORS) as exc:
+                print(connection_problem(exc), file=sys.stderr)
                 return 2
             source = TelethonSource(client, account)
         collector = Collector(engine, source, PacingConfig.from_settings(settings), clock,
@@ -106,5 +115,6 @@ async def run_collect(settings: Any, texts: list[str], once: bool, sandbox: bool
             await collector.aclose()
     finally:
         if client is not None:
-            await client.disconnect()
+            with quiet_network():  # a closing line after the one that told what went wrong is noise
+                await client.disconnect()
         await engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 from pathlib import Path
 
 from app.demo import demo_settings, run_demo
@@ -61,3 +62,25 @@ def _index(lines: list[str], text: str) -> int:
     found = [i for i, line in enumerate(lines) if text in line]
     assert len(found) == 1, (text, found)
     return found[0]
+
+
+def test_ctrl_c_stops_the_script_at_once_and_says_where_the_files_are(tmp_path: Path) -> None:
+    from tests.drills.harness import start
+
+    demo = start(tmp_path, "demo", env={"MTPROTO_MESSAGE_DELAY": "0.1", "MTPROTO_UNSAFE_OVERRIDE": "true"})
+    try:
+        demo.wait_for("admin ▸ /status")
+        demo.signal(signal.SIGINT)
+        code = demo.proc.wait(20)
+    finally:
+        demo.kill()
+    screen = demo.output
+    assert code == 130, screen
+    assert screen.strip().splitlines()[-1] == f"demo interrupted; files so far in {tmp_path / 'demo-output'}"
+    # The script stopped where it was, and aiogram did not see its server vanish under it.
+    assert "admin ▸ /channels" not in screen
+    assert "Failed to fetch updates" not in screen and "Traceback" not in screen
+    # The override's warning is about the user's settings; the banner says the demo does not use them.
+    assert ("Your MTPROTO_* settings are not used here (MTPROTO_MESSAGE_DELAY=0.1, "
+            "MTPROTO_UNSAFE_OVERRIDE=True): the demo always plays the report's pacing") in screen
+    assert "pacing 0.5 s per message" in screen
