@@ -191,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in missing:
             print(line, file=sys.stderr)
         return 2
-    if settings.mtproto_unsafe_override:
-        settings.warn_if_unsafe()
+    if settings.mtproto_unsafe_override and args.command != "demo":
+        settings.warn_if_unsafe()  # the demo ignores MTPROTO_* and says so in its own banner
     try:
         return args.handler(args, settings)
     except OperationalError as exc:

@@ -106,7 +106,7 @@ class Transcript:
                   f"{10 * self.scale:g} s here.")
         if ignored:
             self.line(f"Your MTPROTO_* settings are not used here ({', '.join(ignored)}): the demo always "
-                      "plays the report's pacing, so no warning above applies to it.")
+                      "plays the report's pacing.")
         self.line("No limit is loosened and no unsafe override is on here; the collector counts its full "
                   "seconds.")
         self.line("")
