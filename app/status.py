@@ -78,7 +78,7 @@ class StatusReport:
     process_pid: int | None
     channels: tuple[ChannelStatus, ...]
     last_collection: datetime | None
-    next_collection: datetime | None  # the earliest of the channels' next_collection_at
+    next_collection: datetime | None  # the earliest real collection time (None: nothing will collect)
     next_run: datetime | None  # the running process's `collect` job's next run, if one collects
     collection_running: bool  # that job is collecting right now
     runs: tuple[RunStatus, ...]

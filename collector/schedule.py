@@ -48,6 +48,7 @@ def on_clock(moment: datetime, clock: Clock) -> datetime:
     rate = clock_rate(clock)
     if rate == 1.0:
         return moment
+    # The wall clock on purpose: APScheduler's `moment` is wall time, whatever clock we inject.
     return clock.now() + (moment - datetime.now(UTC)) * rate
 
 

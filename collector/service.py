@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.channel_run import ChannelRunner, FloodPostponed, Stopped, Tally
@@ -337,5 +338,9 @@ class Collector:
             return  # no scheduler (`collect --once`): nothing is scheduled to record
         schedule = JobSchedule(JOB_ID, self._next_run(), self.interval, os.getpid(), running,
                                self.clock.now())
-        async with write(self.engine) as conn:
-            await ScheduleRepo(conn).save(schedule)
+        try:
+            async with write(self.engine) as conn:
+                await ScheduleRepo(conn).save(schedule)
+        except OperationalError as exc:
+            # Only what `status` shows; a database locked past every retry must not cost a round.
+            log.warning("could not record the collection schedule for `status`: %s", exc)

@@ -157,19 +157,19 @@ class DeliveryRepo:
 
     async def start(
         self, sub_id: int, slot: datetime, parts: Sequence[str], chart: bytes | None, now: datetime,
-        covered_until: datetime | None = None,
+        covered_until: datetime,
     ) -> DigestDelivery:
-        """Record a digest about to be sent, replacing whatever an older slot left unfinished."""
-        until = covered_until or now
+        """Record a digest about to be sent (covering posts up to `covered_until`), replacing
+        whatever an older slot left unfinished."""
         values = {
             "slot": slot, "parts": list(parts), "parts_sent": 0, "chart": chart, "created_at": now,
-            "covered_until": until,
+            "covered_until": covered_until,
         }
         stmt = insert_for(self.conn, _deliveries).values(subscription_id=sub_id, **values)
         await self.conn.execute(
             stmt.on_conflict_do_update(index_elements=["subscription_id"], set_=values)
         )
-        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now, until)
+        return DigestDelivery(sub_id, slot, tuple(parts), 0, chart, now, covered_until)
 
     async def set_sent(self, sub_id: int, steps: int) -> None:
         await self.conn.execute(

@@ -76,15 +76,6 @@ class PostRepo:
         rows = await self.conn.execute(stmt.order_by(posts.c.date, posts.c.message_id))
         return [Post.from_row(r) for r in rows]
 
-    async def recent_ids(self, channel_id: int, since: datetime, limit: int = 100) -> list[int]:
-        """Ids of live posts published since `since`, newest first (for a counter re-read)."""
-        stmt = (
-            select(posts.c.message_id).where(posts.c.channel_id == channel_id)
-            .where(posts.c.date >= since).where(posts.c.deleted.is_(False))
-            .order_by(posts.c.message_id.desc()).limit(limit)
-        )
-        return list((await self.conn.execute(stmt)).scalars())
-
     async def recent_reads(
         self, channel_id: int, since: datetime
     ) -> list[tuple[int, datetime, datetime]]:

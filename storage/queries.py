@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     String,
     and_,
@@ -70,9 +71,9 @@ async def collapsed_posts(
     ).where(*cond).subquery("p")
     # An album's caption is the text of its first item that has one: min() over the text behind
     # its message id as a fixed-width number (ids are far below 10**11, so 12 digits sort right).
-    caption = func.min(case((
-        p.c.text != "", cast(p.c.message_id + ID_WIDTH, String) + func.substr(p.c.text, 1, EXCERPT_CHARS)
-    ), else_=None))
+    # (BigInteger: PostgreSQL would add 10**11 to an int4 and overflow.)
+    keyed = cast(cast(p.c.message_id, BigInteger) + ID_WIDTH, String)
+    caption = func.min(case((p.c.text != "", keyed + func.substr(p.c.text, 1, EXCERPT_CHARS)), else_=None))
     stmt = (
         select(
             # As stored (text on SQLite): as_utc parses it once, in C, rather than SQLAlchemy's

@@ -100,3 +100,22 @@ async def test_during_a_run_waiting_channels_are_collected_now_and_the_rest_late
     assert collector.state().next_collection == now + HOUR
     clock.release()
     await drain
+
+
+async def test_a_schedule_record_that_cannot_be_written_costs_no_collection(
+    engine: AsyncEngine, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    async def locked(self: ScheduleRepo, schedule: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ScheduleRepo, "save", locked)
+    clock = VirtualClock(now)
+    collector, _, _ = build(engine, clock)
+    collector.next_run_hook = lambda: now + HOUR
+    await collector.enqueue(["@pulse_tech"], added_by=1)
+    await collector.drain()
+    async with read(engine) as conn:
+        channel = await ChannelRepo(conn).get(1)
+    assert channel is not None and channel.status == "active" and channel.last_collected_at is not None

@@ -20,7 +20,14 @@ def upgrade() -> None:
     # Backfills marked done only because they reached the 30-day cutoff never asked whether older
     # posts exist, so a small channel read whole in one run stayed "incomplete" for ever. Re-open
     # them once: the next run asks for older posts and either meets the start or closes it again.
-    op.execute("UPDATE channels SET backfill_done = 0 WHERE history_complete = 0 AND backfill_done = 1")
+    # Built with SQLAlchemy, not written as SQL: PostgreSQL refuses `boolean = 0`.
+    channels = sa.table("channels", sa.column("backfill_done", sa.Boolean),
+                        sa.column("history_complete", sa.Boolean))
+    op.execute(
+        channels.update()
+        .where(channels.c.history_complete.is_(False), channels.c.backfill_done.is_(True))
+        .values(backfill_done=False)
+    )
 
 
 def downgrade() -> None:
