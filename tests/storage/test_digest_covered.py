@@ -8,7 +8,7 @@ from storage.migrate import downgrade, migrate
 
 
 async def test_an_existing_subscription_covers_up_to_its_last_slot_after_the_upgrade(engine) -> None:
-    await downgrade(engine, "0006_digest_parts")
+    await downgrade(engine, "0007_digest_parts")
     slot = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
     async with engine.begin() as conn:
         await conn.exec_driver_sql(

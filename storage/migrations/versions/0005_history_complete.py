@@ -16,7 +16,7 @@ depends_on = None
 def upgrade() -> None:
     # Unknown for channels collected before: false, so their earliest windows read as not
     # collected rather than as empty. A backfill already marked done never asked again, so this
-    # stayed false for them; 0007_status_kind re-opens those backfills once to find out.
+    # stayed false for them; 0009_status_kind re-opens those backfills once to find out.
     op.add_column(
         "channels",
         sa.Column("history_complete", sa.Boolean(), server_default="0", nullable=False),

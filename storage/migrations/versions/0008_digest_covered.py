@@ -1,14 +1,14 @@
 """digest periods: where each subscription's digests have covered posts up to
 
 Revision ID: 0008_digest_covered
-Revises: 0006_digest_parts
+Revises: 0007_digest_parts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_digest_covered"
-down_revision = "0006_digest_parts"
+down_revision = "0007_digest_parts"
 branch_labels = None
 depends_on = None
 

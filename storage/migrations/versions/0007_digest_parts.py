@@ -1,14 +1,14 @@
 """digest deliveries: a split digest's parts and how many were sent, so a retry sends only the rest
 
-Revision ID: 0006_digest_parts
-Revises: 0005_next_run
+Revision ID: 0007_digest_parts
+Revises: 0006_next_run
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_digest_parts"
-down_revision = "0005_next_run"
+revision = "0007_digest_parts"
+down_revision = "0006_next_run"
 branch_labels = None
 depends_on = None
 

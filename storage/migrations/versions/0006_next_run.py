@@ -1,13 +1,13 @@
 """job_schedule: the collect job's next run, for `status` without the running process
 
-Revision ID: 0005_next_run
+Revision ID: 0006_next_run
 Revises: 0005_history_complete
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_next_run"
+revision = "0006_next_run"
 down_revision = "0005_history_complete"
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """channels.status_kind: what kind of failure a failed channel met; re-open unconfirmed backfills
 
-Revision ID: 0007_status_kind
+Revision ID: 0009_status_kind
 Revises: 0008_digest_covered
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_status_kind"
+revision = "0009_status_kind"
 down_revision = "0008_digest_covered"
 branch_labels = None
 depends_on = None
