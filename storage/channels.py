@@ -106,6 +106,8 @@ class ChannelRepo:
         holder = await self.get_by_username(username)
         if holder is not None and holder.id != channel_id:
             if holder.tg_id is None:
+                # Digests that named the dropped row meant this channel: they follow it.
+                await self._move_digest_refs(holder.id, channel_id)
                 await self.remove(holder.id)
             else:
                 await self._update(holder.id, username=f"{username}{STALE}{holder.id}")
@@ -137,6 +139,18 @@ class ChannelRepo:
                     channel_ids=rest, excluded_ids=[i for i in excluded if i != channel_id]
                 )
             )
+
+    async def _move_digest_refs(self, old: int, new: int) -> None:
+        subs = digest_subscriptions
+
+        def moved(ids: list[int]) -> list[int]:
+            return list(dict.fromkeys(new if i == old else i for i in ids))
+
+        rows = await self.conn.execute(select(subs.c.id, subs.c.channel_ids, subs.c.excluded_ids))
+        for sub_id, ids, excluded in rows.all():
+            if old in ids or old in excluded:
+                await self.conn.execute(update(subs).where(subs.c.id == sub_id).values(
+                    channel_ids=moved(ids), excluded_ids=moved(excluded)))
 
     async def _update(self, channel_id: int, **values: object) -> None:
         await self.conn.execute(update(channels).where(channels.c.id == channel_id).values(**values))

@@ -188,3 +188,20 @@ async def test_reader_is_not_blocked_by_a_writer_on_a_file_database(engine, now)
     async with read(engine) as conn:
         after = await PostRepo(conn).list(channel.id)
     assert seen == [] and [p.text for p in after] == ["pending"]
+
+
+async def test_a_rename_onto_an_unresolved_row_moves_its_digests_to_the_channel(engine, now) -> None:
+    async with write(engine) as conn:
+        channels = ChannelRepo(conn)
+        old, _ = await channels.add("@oldname", "oldname", 42, now)
+        await channels.set_resolved(old.id, 1001, -5, "Old", 777)
+        added, _ = await channels.add("@newname", "newname", 42, now)  # the same channel, by its new name
+        digests = DigestRepo(conn)
+        await digests.subscribe(42, "daily", "09:00", "UTC", [added.id], now)
+        await digests.subscribe(43, "daily", "09:00", "UTC", [old.id, added.id], now)
+        await channels.rename(old.id, "newname")
+    async with read(engine) as conn:
+        subs = {s.chat_id: tuple(s.channel_ids) for s in await DigestRepo(conn).list()}
+        renamed = await ChannelRepo(conn).get(old.id)
+    assert renamed is not None and renamed.username == "newname"
+    assert subs == {42: (old.id,), 43: (old.id,)}
