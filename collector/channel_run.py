@@ -25,7 +25,7 @@ from collector.source import (
     HistoryPage,
     SourcePost,
 )
-from storage.channels import ChannelRepo
+from storage.channels import STALE, ChannelRepo, public_username
 from storage.db import write
 from storage.models import Channel, CounterSnapshot, Post
 from storage.posts import PostRepo
@@ -85,11 +85,13 @@ class ChannelRunner:
         try:
             return await self._collect(channel.id, key, run_id, tally)
         except ChannelInvalid:
-            # Read the count as stored: a first run has just resolved, so the passed copy says 0.
-            if (await self._reload(channel.id)).resolve_count >= 2:
+            # Read the channel as stored: a first run has just resolved, so the passed copy says 0,
+            # and a rename of another channel may have marked this one's name stale meanwhile.
+            fresh = await self._reload(channel.id)
+            if fresh.resolve_count >= 2:
                 raise ChannelUnavailable(GONE_REASON, GONE) from None
             log.warning("@%s: stored access hash rejected; resolving once more", channel.username)
-            key = await self._resolve(channel, tally)
+            key = await self._resolve(fresh, tally)
             try:
                 return await self._collect(channel.id, key, run_id, tally)
             except ChannelInvalid:
@@ -101,6 +103,12 @@ class ChannelRunner:
         return await self._resolve(channel, tally)
 
     async def _resolve(self, channel: Channel, tally: Tally) -> ChannelKey:
+        if STALE in channel.username:
+            # Its old name now belongs to another tracked channel: asking Telegram for "name~id"
+            # would only fail as "not found", and the old name would find the other channel.
+            raise ChannelUnavailable(
+                f"@{public_username(channel.username)} was renamed and Telegram rejected its stored "
+                "access; add it again by its new name", GONE)
         resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
         account = await self.source.account_id()
         async with write(self.engine) as conn:

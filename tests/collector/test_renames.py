@@ -11,7 +11,7 @@ from analytics.service import channel_summary
 from analytics.windows import parse_window
 from collector.clock import VirtualClock
 from storage.channels import ChannelRepo
-from storage.db import read
+from storage.db import read, write
 from storage.digests import AlertRepo
 from storage.models import Alert, Channel
 from storage.posts import PostRepo
@@ -119,3 +119,26 @@ async def test_a_failed_channel_stores_what_kind_of_failure(engine: AsyncEngine,
     kinds = {n: (c.status, c.status_kind) for n, c in (await _channels(engine)).items()}
     assert kinds == {"typo_chanel": ("failed", "not_found"), "pulse_private": ("failed", "private"),
                      "pulse_person": ("failed", "not_channel")}
+
+
+async def test_a_name_marked_stale_is_never_sent_to_telegram(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    collector, source, _ = build(engine, clock)
+    await collector.enqueue(["@pulse_news", "@pulse_tech"], added_by=1)
+    await collector.drain()
+    source.rename("pulse_tech", "tech_new")
+    source.rename("pulse_news", "pulse_tech")
+    async with write(engine) as conn:
+        tech = await ChannelRepo(conn).get_by_username("pulse_tech")
+        assert tech is not None
+        await ChannelRepo(conn).update(tech.id, access_hash=12345)  # as if another account resolved it
+    clock.advance(HOUR)
+    await collector.drain()  # @pulse_news's run takes the name first and marks the other stale
+    resolved = [args for kind, args in source.requests if kind == "resolve"]
+    assert not any("~" in str(a) for a in resolved)
+    async with read(engine) as conn:
+        stale = await ChannelRepo(conn).get(tech.id)
+    assert stale is not None and stale.status == "failed"
+    assert stale.status_reason == (
+        "@pulse_tech was renamed and Telegram rejected its stored access; add it again by its new name"
+    )
