@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, String, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Select
 
 from storage.queries import as_utc
 from storage.tables import channels, subscriber_snapshots
@@ -22,30 +23,34 @@ class SubscriberPoint:
     subscribers: int
 
 
+def _known(channel_id: int, since: datetime | None, until: datetime, *extra: ColumnElement) -> Select:
+    """Known counts of the channel taken in [since, until] (`extra` columns first), unordered."""
+    ss = subscriber_snapshots
+    stmt = select(*extra, ss.c.taken_at, ss.c.subscribers).where(
+        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
+    )
+    return stmt if since is None else stmt.where(ss.c.taken_at >= since)
+
+
+async def _one(conn: AsyncConnection, stmt: Select) -> SubscriberPoint | None:
+    row = (await conn.execute(stmt.limit(1))).first()
+    return SubscriberPoint(row[0], row[1]) if row else None
+
+
 async def subscribers_at(
     conn: AsyncConnection, channel_id: int, at: datetime
 ) -> SubscriberPoint | None:
     """The latest known subscriber count at or before `at` (unknown counts are skipped)."""
-    ss = subscriber_snapshots
-    row = (
-        await conn.execute(
-            select(ss.c.taken_at, ss.c.subscribers)
-            .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
-            .order_by(ss.c.taken_at.desc()).limit(1)
-        )
-    ).first()
-    return SubscriberPoint(row[0], row[1]) if row else None
+    return await _one(conn, _known(channel_id, None, at).order_by(subscriber_snapshots.c.taken_at.desc()))
 
 
 async def subscribers_at_each(
     conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
 ) -> dict[datetime, SubscriberPoint | None]:
     """`subscribers_at` for several instants in one round trip."""
-    ss = subscriber_snapshots
+    newest = subscriber_snapshots.c.taken_at.desc()
     parts = [
-        select(literal(i).label("i"), ss.c.taken_at, ss.c.subscribers)
-        .where(ss.c.channel_id == channel_id, ss.c.taken_at <= at, ss.c.subscribers.is_not(None))
-        .order_by(ss.c.taken_at.desc()).limit(1).subquery()
+        _known(channel_id, None, at, literal(i).label("i")).order_by(newest).limit(1).subquery()
         for i, at in enumerate(instants)
     ]
     found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
@@ -96,24 +101,12 @@ async def first_subscribers(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
 ) -> SubscriberPoint | None:
     """The earliest known subscriber count in [since, until]."""
-    ss = subscriber_snapshots
-    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
-        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
-    )
-    if since is not None:
-        stmt = stmt.where(ss.c.taken_at >= since)
-    row = (await conn.execute(stmt.order_by(ss.c.taken_at).limit(1))).first()
-    return SubscriberPoint(row[0], row[1]) if row else None
+    return await _one(conn, _known(channel_id, since, until).order_by(subscriber_snapshots.c.taken_at))
 
 
 async def subscriber_series(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
 ) -> list[SubscriberPoint]:
     """Known subscriber counts in [since, until], oldest first."""
-    ss = subscriber_snapshots
-    stmt = select(ss.c.taken_at, ss.c.subscribers).where(
-        ss.c.channel_id == channel_id, ss.c.taken_at <= until, ss.c.subscribers.is_not(None)
-    )
-    if since is not None:
-        stmt = stmt.where(ss.c.taken_at >= since)
-    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt.order_by(ss.c.taken_at))]
+    stmt = _known(channel_id, since, until).order_by(subscriber_snapshots.c.taken_at)
+    return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt)]
