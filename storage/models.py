@@ -38,6 +38,7 @@ class Channel(_FromRow):
     history_complete: bool = False
     last_collected_at: datetime | None = None
     next_collection_at: datetime | None = None
+    unexpected_failures: int = 0
 
     @property
     def display(self) -> str:

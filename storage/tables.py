@@ -77,6 +77,8 @@ channels = Table(
     Column("history_complete", Boolean, nullable=False, server_default="0"),
     Column("last_collected_at", UTCDateTime),
     Column("next_collection_at", UTCDateTime),
+    # Runs in a row that ended on an error nobody foresaw; retried in a few later rounds, then failed.
+    Column("unexpected_failures", Integer, nullable=False, server_default="0"),
 )
 
 posts = Table(
@@ -215,6 +217,58 @@ job_schedule = Table(
 )
 
 
+# The account ledger: what the collector's Telegram account has sent and been told, kept in the
+# database because Telegram's limits bind the account, not the process (a restart must not forget
+# a FloodWait), and every process using the account shares them.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    # Telethon's auth key id of the session last used for it, so a process knows whose ledger
+    # applies before its first request.
+    Column("session_key", BigInteger),
+    Column("last_request_at", UTCDateTime),
+    # Set when Telegram ended the account's session (AUTH_KEY_UNREGISTERED, a ban, ...).
+    Column("fatal_kind", String(40)),
+    Column("fatal_reason", Text),
+    Column("fatal_at", UTCDateTime),
+)
+
+account_requests = Table(
+    "account_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("method", String(64), nullable=False),
+)
+
+account_blocks = Table(
+    "account_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("scope", String(64), nullable=False),  # a method's name, or "account" for every request
+    Column("method", String(64), nullable=False),  # the request Telegram answered with the wait
+    Column("seconds", Float, nullable=False),  # the wait Telegram asked for
+    Column("reason", String(16), nullable=False),  # "flood_wait" or "flood_streak"
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+)
+
+account_resolves = Table(
+    "account_resolves",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("last_outcome", Text, nullable=False),
+)
+
 Index("ix_posts_channel_date", posts.c.channel_id, posts.c.date)
 Index("ix_runs_channel_started", runs.c.channel_id, runs.c.started_at)
 Index("ix_subscriber_snapshots_taken", subscriber_snapshots.c.channel_id, subscriber_snapshots.c.taken_at)
+Index("ix_account_requests_account_at", account_requests.c.account_id, account_requests.c.at)
+Index("ix_account_blocks_account_until", account_blocks.c.account_id, account_blocks.c.until)
