@@ -97,10 +97,10 @@ def cmd_login(args: argparse.Namespace, settings: Settings) -> int:
 
 @holding_session
 def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
-    from collector.cli import run_collect
+    from app.collect import collect_command
 
     try:
-        return asyncio.run(run_collect(settings, args.channels, args.once, sandbox=args.sandbox))
+        return asyncio.run(collect_command(settings, args.channels, args.once, sandbox=args.sandbox))
     except KeyboardInterrupt:
         return 130
 

@@ -53,14 +53,19 @@ class PacingLines(logging.Handler):
 
     def close_run(self, channel: str | None) -> None:
         """One line for the pauses since the last one closed: `channel`'s run, or (None) the pauses
-        of a run the stop cut short."""
-        if not self.counts:
+        of a run the stop cut short. Every run gets its line: on a fast clock the work between two
+        requests can outlast a short gap, and then no pause is needed."""
+        if not self.counts and channel is None:
             return
-        total = sum(self.seconds.values())
-        parts = ", ".join(f"{n} {layer}" for layer, n in self.counts.most_common())
         who = f"@{channel.lstrip('@')}'s run" if channel else "the run cut short by the stop"
-        self.view.pacing(f"⏱ Rate limiting in {who}: {parts} pauses, {total:.0f} s in all "
-                         f"({total * self.view.scale:.1f} s here)")
+        if not self.counts:
+            self.view.pacing(f"⏱ Rate limiting in {who}: no pause needed (the work in between took "
+                             "longer than each gap)")
+        else:
+            total = sum(self.seconds.values())
+            parts = ", ".join(f"{n} {layer}" for layer, n in self.counts.most_common())
+            self.view.pacing(f"⏱ Rate limiting in {who}: {parts} pauses, {total:.0f} s in all "
+                             f"({total * self.view.scale:.1f} s here)")
         self.runs += 1
         self.gaps = 0
         self.counts.clear()

@@ -19,7 +19,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.resilience import Reconnecting
 from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
 from bot.digests import JOB_PREFIX, schedule_digests
@@ -88,11 +87,9 @@ async def start_app(wiring: Wiring) -> App:
         raise
     try:
         username = await check_token(bot)
-        source = Reconnecting(wiring.source, wiring.reconnect, wiring.clock,
-                              min_delay=settings.mtproto_request_gap)
         notifier = BotNotifier(bot, engine, settings, wiring.clock)
-        collector = Collector(engine, source, PacingConfig.from_settings(settings), wiring.clock,
-                              notifier, settings.collect_interval_minutes)
+        collector = Collector(engine, wiring.source, wiring.gate, wiring.clock, notifier,
+                              settings.collect_interval_minutes)
         scheduler = AsyncIOScheduler(timezone=UTC)
         schedule_collection(scheduler, collector, settings.collect_interval_minutes)
         retry_collection_when_locked(scheduler, collector.drain)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
-from app.wiring import Wiring
+from app.wiring import Wiring, open_gate
 from collector.clock import ScaledClock
 from settings import Settings
 
@@ -88,10 +88,12 @@ async def sandbox_wiring(settings: Settings, knobs: Knobs) -> tuple[Wiring, obje
     demo can act as the admin through the server's control side.
     """
     from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
-    from sandbox.telegram import SandboxTelegram
+    from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
 
     clock = sandbox_clock(knobs)
-    source = SandboxTelegram(clock)
+    gate, engine = await open_gate(settings, clock)
+    source = SandboxTelegram(clock, gate=gate)  # the production gate, ledger in the database
+    await gate.bind(ACCOUNT_ID)  # as production binds the session's account before any request
     for kind, seconds, times in knobs.floods:
         source.inject_flood_wait(kind, seconds, times)
     for kind, times in knobs.disconnects:
@@ -108,11 +110,9 @@ async def sandbox_wiring(settings: Settings, knobs: Knobs) -> tuple[Wiring, obje
         "bot_token": SecretStr(DEFAULT_TOKEN), "bot_api_url": url, "admin_ids": admins,
     })
 
-    async def reconnect() -> None:
-        log.info("sandbox: MTProto connection re-established")
-
     async def close() -> None:
         if server is not None:
             await server.stop()
+        await engine.dispose()
 
-    return Wiring(effective, source, clock, reconnect, close, sandbox=True), server
+    return Wiring(effective, source, gate, clock, close, sandbox=True), server

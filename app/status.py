@@ -11,6 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.lock import lock_holder
+from collector.clock import RealClock
+from collector.ledger import AccountLedger, AccountSummary, describe
+from collector.pacing import LAYERS  # runs.pacing_seconds keys, in the order a run meets them
 from collector.schedule import JOB_ID, collection_time, upcoming_run
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
@@ -20,9 +23,6 @@ from storage.models import Channel
 from storage.posts import PostRepo
 from storage.runs import RunRepo
 from storage.schedule import ScheduleRepo
-
-# The collector's pacing layers, in the order a run meets them (runs.pacing_seconds keys).
-LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ class StatusReport:
     collection_running: bool  # that job is collecting right now
     runs: tuple[RunStatus, ...]
     digests: tuple[DigestStatus, ...]
+    account: AccountSummary  # the collector account's ledger: requests, FloodWaits, a block
+    account_line: str  # the same in one line
 
 
 async def gather_status(
@@ -97,6 +99,7 @@ async def gather_status(
         recent = await RunRepo(conn).recent(limit=runs)
         subs = await DigestRepo(conn).list()
         schedule = await ScheduleRepo(conn).get(JOB_ID)
+    account = await AccountLedger(engine, RealClock()).summary(now=now)
     # Only the process that recorded the schedule runs it; a stopped one's times mean nothing.
     live = schedule if schedule and (process == "unknown" or pid == schedule.pid) else None
     next_run = running = None
@@ -145,6 +148,8 @@ async def gather_status(
             )
             for s in subs
         ),
+        account=account,
+        account_line=describe(account),
     )
 
 

@@ -72,6 +72,7 @@ def render_status(report: StatusReport, console: Console) -> None:
         f"ChannelPulse process: {process}; last collection: {when(report.last_collection, now)}; "
         f"next collection: {next_collection(report)}"
     )
+    console.print(report.account_line, highlight=False)
     if not report.channels:
         console.print("No channels tracked yet: send /add_channel @name to the bot, "
                       "or run `python main.py collect @name`.")

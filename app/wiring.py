@@ -6,10 +6,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import Clock, RealClock
+from collector.gate import RequestGate
+from collector.ledger import AccountLedger, describe_block
+from collector.pacing import Pacer, PacingConfig
 from collector.source import ChannelSource, NotAuthorized
 from settings import Settings
+from storage.migrate import open_database
 
 log = logging.getLogger("app")
 
@@ -23,11 +30,19 @@ class Wiring:
     """What differs between production and the sandbox; everything else is built the same way."""
 
     settings: Settings  # the effective settings (the sandbox swaps the token and BOT_API_URL)
-    source: ChannelSource
+    source: ChannelSource  # sends every request through `gate`
+    gate: RequestGate
     clock: Clock
-    reconnect: Callable[[], Awaitable[None]]  # bring the MTProto connection back after a drop
-    close: Callable[[], Awaitable[None]]  # close the Telegram side (client, sandbox servers)
+    close: Callable[[], Awaitable[None]]  # close the Telegram side (client, sandbox servers, ledger)
     sandbox: bool = False
+
+
+async def open_gate(settings: Settings, clock: Clock) -> tuple[RequestGate, AsyncEngine]:
+    """The request gate with the account ledger in the database (already migrated by the start-up
+    check); the caller disposes the engine when the Telegram side closes."""
+    engine = await open_database(settings.database_url)
+    pacer = Pacer(PacingConfig.from_settings(settings), clock)
+    return RequestGate(pacer, AccountLedger(engine, clock)), engine
 
 
 def check_session(settings: Settings) -> None:
@@ -43,9 +58,11 @@ def check_session(settings: Settings) -> None:
         )
 
 
-async def production_wiring(settings: Settings) -> Wiring:
+async def production_wiring(settings: Settings, clock: Clock | None = None, **client: Any) -> Wiring:
     """Connect the collector's account; StartupError (one line naming `login`) when signed out, or
-    saying what to check when Telegram cannot be reached."""
+    saying what to check when Telegram cannot be reached. While the ledger holds a block of the whole
+    account nothing is sent: the collector connects when the block ends. (Tests pass a virtual clock
+    and, in `client`, the connection of their test Telegram.)"""
     # Imported here so `run --sandbox` and the demo never load Telethon's networking.
     from telethon.errors import RPCError
 
@@ -53,29 +70,31 @@ async def production_wiring(settings: Settings) -> Wiring:
     from collector.telethon_source import TelethonSource, build_client, ensure_authorized
 
     check_session(settings)
+    clock = clock or RealClock()
+    gate, engine = await open_gate(settings, clock)
     try:
-        client = build_client(settings)
+        client = build_client(settings, gate, **client)
     except NotAuthorized as exc:
+        await engine.dispose()
         raise StartupError(str(exc)) from None
-    try:
-        with quiet_network():
-            account = await ensure_authorized(client)
-    except NotAuthorized as exc:
-        await client.disconnect()
-        raise StartupError(str(exc)) from None
-    except (RPCError, *CONNECTION_ERRORS) as exc:
-        with quiet_network():
-            await client.disconnect()
-        raise StartupError(connection_problem(exc)) from None
-    source = TelethonSource(client, account)
-
-    async def reconnect() -> None:
-        if not client.is_connected():
-            await client.connect()
-            log.info("MTProto connection re-established")
+    source = TelethonSource(client)
 
     async def close() -> None:
-        source.close()
-        await client.disconnect()
+        with quiet_network():  # a closing line after the one that told what went wrong is noise
+            await client.disconnect()
+        await engine.dispose()
 
-    return Wiring(settings, source, RealClock(), reconnect, close)
+    await gate.bind_session(client.session_key())
+    if (block := gate.blocked()) is not None:
+        log.warning("Telegram account %s: not connecting until then", describe_block(block))
+        return Wiring(settings, source, gate, clock, close)
+    try:
+        with quiet_network():
+            await ensure_authorized(client)
+    except NotAuthorized as exc:
+        await close()
+        raise StartupError(str(exc)) from None
+    except (RPCError, *CONNECTION_ERRORS) as exc:
+        await close()
+        raise StartupError(connection_problem(exc)) from None
+    return Wiring(settings, source, gate, clock, close)

@@ -29,7 +29,8 @@ from collector.clock import ScaledClock
 from collector.pacing import PacingConfig
 from collector.service import Collector
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
-from sandbox.telegram import PUBLIC_CHANNELS, SandboxTelegram
+from sandbox.collector import sandbox_collector
+from sandbox.telegram import PUBLIC_CHANNELS
 from settings import Settings, load_settings
 from storage.channels import ChannelRepo
 from storage.db import write
@@ -145,13 +146,9 @@ async def run(samples: int, n_posts: int, span_days: float, folder: Path) -> int
         server.open_chat(OWNER)
         settings = settings.model_copy(update={"bot_api_url": server.base_url})
         bot = create_bot(settings)
-        telegram = SandboxTelegram(clock, latency=0.02)
-        collector = Collector(
-            engine,
-            telegram,
-            PacingConfig.from_settings(settings),
-            clock,
-            BotNotifier(bot, engine, settings, clock),
+        collector, _ = sandbox_collector(
+            engine, clock, PacingConfig.from_settings(settings), BotNotifier(bot, engine, settings, clock),
+            latency=0.02,
         )
         dp = create_dispatcher(
             engine=engine,

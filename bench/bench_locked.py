@@ -24,9 +24,8 @@ from bot.handlers.errors import BUSY
 from bot.notifier import BotNotifier
 from collector.clock import ScaledClock
 from collector.pacing import PacingConfig
-from collector.service import Collector
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
-from sandbox.telegram import SandboxTelegram
+from sandbox.collector import sandbox_collector
 from settings import load_settings
 from storage import db
 from storage.migrate import open_database
@@ -81,9 +80,8 @@ async def run(holds: list[float], give_up: bool, folder: Path) -> int:
         server.open_chat(ADMIN)
         settings = settings.model_copy(update={"bot_api_url": server.base_url})
         bot = create_bot(settings)
-        collector = Collector(
-            engine, SandboxTelegram(clock), PacingConfig.from_settings(settings), clock,
-            BotNotifier(bot, engine, settings, clock),
+        collector, _ = sandbox_collector(
+            engine, clock, PacingConfig.from_settings(settings), BotNotifier(bot, engine, settings, clock)
         )
         dp = create_dispatcher(
             engine=engine, settings=settings, clock=clock, collector=collector,

@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 from collector.clock import RealClock
-from collector.notifier import ConsoleNotifier
 from collector.pacing import PacingConfig
-from collector.service import Collector
-from sandbox.telegram import PUBLIC_CHANNELS, SandboxTelegram
+from sandbox.collector import sandbox_collector
+from sandbox.telegram import PUBLIC_CHANNELS
 from settings import load_settings
 from storage.migrate import open_database
 
@@ -38,7 +37,7 @@ async def measure(factor: float, folder: Path) -> dict[str, float]:
     pacing = PacingConfig.from_settings(scaled_settings(factor))
     engine = await open_database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
     clock = RealClock()
-    collector = Collector(engine, SandboxTelegram(clock), pacing, clock, ConsoleNotifier())
+    collector, _ = sandbox_collector(engine, clock, pacing)
     collector.wake_hook = lambda: None
     starts: list[tuple[int, float]] = []
     before_message = collector.pacer.before_message

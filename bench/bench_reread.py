@@ -23,8 +23,8 @@ from analytics.windows import parse_window
 from collector.clock import VirtualClock
 from collector.notifier import ConsoleNotifier
 from collector.pacing import PacingConfig
-from collector.service import Collector
 from sandbox import telegram as sb
+from sandbox.collector import sandbox_collector
 from storage.db import read
 from storage.migrate import open_database
 from storage.posts import PostRepo
@@ -38,9 +38,8 @@ async def measure(days: int, folder: Path) -> int:
     sb.SPECS[spec.username] = spec  # this process only
     engine = await open_database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
     clock = VirtualClock(sb.EPOCH + H)
-    source = sb.SandboxTelegram(clock)
-    collector = Collector(engine, source, PacingConfig(), clock, ConsoleNotifier(io.StringIO()),
-                          rng=random.Random(1))
+    collector, source = sandbox_collector(engine, clock, notifier=ConsoleNotifier(io.StringIO()),
+                                          rng=random.Random(1))
     collector.wake_hook = lambda: None
     await collector.enqueue([f"@{spec.username}"], added_by=None)
     await collector.drain()

@@ -59,6 +59,9 @@ class BotNotifier:
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None:
         await self._send(self._owners(channel), text.flood_postponed(channel, seconds))
 
+    async def account_stopped(self, reason: str) -> None:
+        await self._send(self.settings.admin_ids, text.account_stopped(reason))
+
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         """Evaluate the alert rules after the run and send what is new to every admin."""
         now = self.clock.now()

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 from bot.render import esc, human, when
 from bot.render_channels import channel_name, status_words
+from collector.capacity import Load, describe_load
+from collector.ledger import describe
 from collector.service import CollectorState, EnqueueOutcome
 from storage.models import Channel
 
 
-def render_added(outcomes: Sequence[EnqueueOutcome]) -> str:
+def render_added(outcomes: Sequence[EnqueueOutcome], load: Load | None = None) -> str:
     lines = []
     queued = [o for o in outcomes if o.kind == "queued" and o.channel is not None]
     if queued:
@@ -26,6 +28,12 @@ def render_added(outcomes: Sequence[EnqueueOutcome]) -> str:
             lines.append(f"Already tracked: @{esc(o.channel.username)} — {status_words(o.channel)}")
         elif o.kind == "refused":
             lines.append(f"Refused: {esc(o.reason or o.text)}")
+    if queued and load is not None and load.over:
+        lines.append(
+            f"Heads-up: {load.channels} channels every {load.interval_minutes} min is more than one "
+            f"account can read at the report's pace (~{math.floor(load.capacity)} an hour), so each "
+            f"will be collected about every {load.cycle_minutes():.0f} min."
+        )
     return "\n".join(lines) or "Nothing to add."
 
 
@@ -47,7 +55,12 @@ def render_status(state: CollectorState, tz: str, now: datetime) -> str:
     # The time a channel is really collected next (the job's first run at or after its due time).
     label = "after this run, next collection" if state.collecting else "next collection"
     lines.append(f"{label}: {when(state.next_collection, tz, never='none scheduled')}")
-    lines.append(f"FloodWaits today: {state.flood_waits_today}")
+    if state.account is not None:
+        lines.append(esc(describe(state.account)))
+    else:
+        lines.append(f"FloodWaits today: {state.flood_waits_today}")
+    if state.load is not None:
+        lines.append(esc(describe_load(state.load)))
     return "\n".join(lines)
 
 
@@ -77,6 +90,10 @@ def flood_postponed(channel: Channel, seconds: float) -> str:
         f"Telegram asked the collector to wait {seconds:,.0f} s before reading {channel_name(channel)}; "
         "it was postponed to a later round, and the collector asks Telegram nothing until the wait is over."
     )
+
+
+def account_stopped(reason: str) -> str:
+    return f"⛔ Collection stopped: {esc(reason)}"
 
 
 def alert(text: str) -> str:

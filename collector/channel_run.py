@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.clock import Clock
-from collector.pacing import Pacer
+from collector.gate import RequestGate
+from collector.ledger import describe_block
 from collector.renames import follow_rename
 from collector.reread import RECENT, plan_reread
 from collector.source import (
     DUPLICATE,
     GONE,
+    UNAVAILABLE,
+    AccountBlocked,
     ChannelInvalid,
     ChannelKey,
     ChannelSource,
     ChannelUnavailable,
     FloodWait,
     HistoryPage,
+    RunBudgetSpent,
+    SourceDisconnected,
+    SourceError,
     SourcePost,
 )
 from storage.channels import STALE, ChannelRepo, public_username
@@ -34,14 +40,21 @@ from storage.runs import SubscriberRepo
 log = logging.getLogger("collector.run")
 T = TypeVar("T")
 
-FLOOD_RETRIES = 5  # consecutive FloodWaits on one request before the channel is postponed
+# The retry budget of one logical request: at most MAX_ATTEMPTS wire requests whatever failed
+# (the gate turns the fifth FloodWait in a row into a block of the account), and after a dropped
+# connection a repeat only after each of DROP_BACKOFF's pauses and a reconnect.
+MAX_ATTEMPTS = 5
+DROP_BACKOFF = (2.0, 5.0)
+# Resolves of one channel by one account until an admin /resume-s it (or adds it again): the first,
+# one more after CHANNEL_INVALID, and one spare for an attempt that failed on the way.
+MAX_RESOLVES = 3
 
 
-class FloodPostponed(Exception):
-    """Telegram asked for a wait too long to sit through; the channel moves to a later round."""
+class FloodPostponed(AccountBlocked):
+    """This run met a FloodWait that blocks the account (too long, or one too many in a row)."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"FloodWait of {seconds:.0f} s; postponed to a later round")
+    def __init__(self, seconds: float, reason: str, until: datetime) -> None:
+        super().__init__(reason, until)
         self.seconds = seconds
 
 
@@ -58,7 +71,6 @@ class Tally:
     updated: int = 0
     flood_waits: int = 0
     flood_wait_seconds: float = 0.0
-    requests: list[str] = field(default_factory=list)
 
 
 GONE_REASON = "Telegram no longer accepts this channel, even after resolving it again"
@@ -68,16 +80,15 @@ class ChannelRunner:
     """Does the Telegram side and the per-post storage of one channel's run."""
 
     def __init__(
-        self, engine: AsyncEngine, source: ChannelSource, pacer: Pacer, clock: Clock,
+        self, engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock,
         should_stop: Callable[[int], bool],
         on_progress: Callable[[int, int], None],
-        on_flood: Callable[[], None],
     ) -> None:
-        self.engine, self.source, self.pacer, self.clock = engine, source, pacer, clock
-        self.config = pacer.config
+        self.engine, self.source, self.gate, self.clock = engine, source, gate, clock
+        self.pacer = gate.pacer
+        self.config = gate.config
         self._should_stop = should_stop
         self._on_progress = on_progress
-        self._on_flood = on_flood
 
     async def collect(self, channel: Channel, run_id: int, tally: Tally) -> Channel:
         """Collect `channel`; returns it as stored afterwards. Raises the source's errors."""
@@ -109,8 +120,25 @@ class ChannelRunner:
             raise ChannelUnavailable(
                 f"@{public_username(channel.username)} was renamed and Telegram rejected its stored "
                 "access; add it again by its new name", GONE)
-        resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
         account = await self.source.account_id()
+        ledger = self.gate.ledger
+        if ledger is not None and account is not None:
+            if await ledger.resolves(account, channel.id) >= MAX_RESOLVES:
+                raise ChannelUnavailable(
+                    f"@{channel.username} was resolved {MAX_RESOLVES} times by this account already, "
+                    "and resolving is what Telegram limits hardest; /resume it to try once more",
+                    UNAVAILABLE)
+        try:
+            resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
+        except (AccountBlocked, RunBudgetSpent):
+            raise  # nothing was sent
+        except Exception as exc:
+            if ledger is not None and account is not None:
+                outcome = getattr(exc, "kind", None) or type(exc).__name__
+                await ledger.resolved(account, channel.id, channel.username, outcome)
+            raise
+        if ledger is not None and account is not None:
+            await ledger.resolved(account, channel.id, channel.username, "ok")
         async with write(self.engine) as conn:
             # Resolving is rare, so a full scan is fine; two names for one channel (a rename, or
             # t.me links typed two ways) must not become two rows fighting over one tg_id.
@@ -153,7 +181,8 @@ class ChannelRunner:
                 "history", lambda: self.source.get_history(key, limit, newer_than=newest), tally
             )
         posts = list(page.posts)[:limit]
-        room = limit - len(posts)
+        # The limit counts messages, as Telegram does: service messages use up room too.
+        room = limit - max(page.returned, len(posts))
         # Older pages start below the oldest message read so far, service messages included, so a
         # page of nothing but service messages is passed, not asked for again.
         cursor = page.oldest_id if first else channel.oldest_message_id
@@ -249,21 +278,31 @@ class ChannelRunner:
                     tally.updated += 1
 
     async def call(self, kind: str, fn: Callable[[], Awaitable[T]], tally: Tally) -> T:
-        """One request through the gate; a FloodWait is obeyed to the second, then the same request
-        is repeated; one longer than MTPROTO_MAX_FLOOD_WAIT postpones the channel."""
-        for _ in range(FLOOD_RETRIES):
-            await self.pacer.before_request(kind)
-            tally.requests.append(kind)
+        """One logical request within its retry budget. The gate (inside the source) paces every
+        wire attempt and waits out a FloodWait before the repeat; a FloodWait that blocks the
+        account ends the run (FloodPostponed); a dropped connection is repeated after a back-off
+        and a reconnect, twice at most."""
+        drops = 0
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 return await fn()
             except FloodWait as exc:
                 tally.flood_waits += 1
-                self._on_flood()
-                if exc.seconds > self.config.max_flood_wait:
-                    self.pacer.block(exc.seconds)
-                    raise FloodPostponed(exc.seconds) from None
-                tally.flood_wait_seconds += await self.pacer.flood_wait(exc.seconds, kind)
-        raise FloodPostponed(self.config.max_flood_wait)
+                tally.flood_wait_seconds += exc.seconds
+                if (block := self.gate.blocked()) is not None:
+                    raise FloodPostponed(exc.seconds, describe_block(block), block.until) from None
+            except SourceDisconnected as exc:
+                if drops == len(DROP_BACKOFF) or attempt == MAX_ATTEMPTS:
+                    raise
+                log.warning("%s: %s; repeating it after %g s (repeat %d of %d)", kind, exc,
+                            DROP_BACKOFF[drops], drops + 1, len(DROP_BACKOFF))
+                await self.pacer.backoff(DROP_BACKOFF[drops], kind)
+                drops += 1
+                try:
+                    await self.source.reconnect()
+                except SourceError as again:
+                    log.warning("reconnecting failed: %s", again)  # the repeat tries once more
+        raise SourceDisconnected(f"{kind}: no answer after {MAX_ATTEMPTS} attempts")
 
     async def _reload(self, channel_id: int) -> Channel:
         async with write(self.engine) as conn:

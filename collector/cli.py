@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.console import Console
@@ -14,13 +12,12 @@ from rich.live import Live
 from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock, RealClock, ScaledClock
+from collector.clock import Clock
+from collector.gate import RequestGate
 from collector.job import schedule_collection
 from collector.notifier import ConsoleNotifier
-from collector.pacing import PacingConfig
 from collector.service import Collector, CollectorState
-from collector.source import ChannelSource, NotAuthorized
-from storage.migrate import open_database
+from collector.source import ChannelSource
 
 REFRESH = 0.25  # seconds between redraws of the progress line
 
@@ -67,54 +64,22 @@ async def collect_foreground(
     return 0
 
 
-async def run_collect(settings: Any, texts: list[str], once: bool, sandbox: bool = False) -> int:
-    """Build the engine, source and collector, collect in the foreground, and close it all."""
-    from telethon.errors import RPCError
-
-    from collector.login import CONNECTION_ERRORS, connection_problem, quiet_network
-    from collector.telethon_source import TelethonSource, build_client, ensure_authorized
-
+async def run_collect(
+    engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock, interval_minutes: int,
+    texts: list[str], once: bool,
+) -> int:
+    """Collect in the foreground with the collector `run` builds (the same gate, ledger and retry
+    policy over the same source), then stop it."""
     console = Console()
-    engine: AsyncEngine = await open_database(settings.database_url)
-    client = None
+    collector = Collector(engine, source, gate, clock, ConsoleNotifier(), interval_minutes)
+    if once:
+        collector.wake_hook = lambda: None  # the foreground drain below does the work
+        return await collect_foreground(collector, texts, once, console)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    schedule_collection(scheduler, collector, interval_minutes)
+    scheduler.start()
     try:
-        clock: Clock
-        source: ChannelSource
-        if sandbox:
-            from sandbox.telegram import SandboxTelegram
-
-            # The report's pacing, shown 20× faster; the policy still counts its full seconds.
-            clock = ScaledClock(0.05, datetime.now(UTC))
-            source = SandboxTelegram(clock)
-        else:
-            clock = RealClock()
-            client = build_client(settings)
-            try:
-                with quiet_network():  # its failure is told in one line below
-                    account = await ensure_authorized(client)
-            except NotAuthorized as exc:
-                # print, not the console: it would wrap the one line at the terminal's width.
-                print(exc, file=sys.stderr)
-                return 2
-            except (RPCError, *CONNECTION_ERRORS) as exc:
-                print(connection_problem(exc), file=sys.stderr)
-                return 2
-            source = TelethonSource(client, account)
-        collector = Collector(engine, source, PacingConfig.from_settings(settings), clock,
-                              ConsoleNotifier(), settings.collect_interval_minutes)
-        if once:
-            collector.wake_hook = lambda: None  # the foreground drain below does the work
-            return await collect_foreground(collector, texts, once, console)
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        schedule_collection(scheduler, collector, settings.collect_interval_minutes)
-        scheduler.start()
-        try:
-            return await collect_foreground(collector, texts, once, console, scheduler)
-        finally:
-            scheduler.shutdown(wait=False)
-            await collector.aclose()
+        return await collect_foreground(collector, texts, once, console, scheduler)
     finally:
-        if client is not None:
-            with quiet_network():  # a closing line after the one that told what went wrong is noise
-                await client.disconnect()
-        await engine.dispose()
+        scheduler.shutdown(wait=False)
+        await collector.aclose()

@@ -25,6 +25,15 @@ def schedule_collection(scheduler: AsyncIOScheduler, collector: Collector, inter
         # Bringing the next run forward runs the job at once; the interval continues from there.
         job.modify(next_run_time=datetime.now(UTC))
 
+    def wake_at(moment: datetime) -> None:
+        """Run the job when `moment` (on the collector's clock) comes, if that is before its next run:
+        a FloodWait block ends then, and its channels should not wait for the next interval."""
+        delay = (moment - collector.clock.now()) / clock_rate(collector.clock)
+        at = datetime.now(UTC) + max(delay, timedelta(0))
+        current = scheduler.get_job(JOB_ID)
+        if current is not None and (current.next_run_time is None or at < current.next_run_time):
+            job.modify(next_run_time=at)
+
     def next_run() -> datetime | None:
         current = scheduler.get_job(JOB_ID)
         moment = getattr(current, "next_run_time", None) if current else None
@@ -34,4 +43,5 @@ def schedule_collection(scheduler: AsyncIOScheduler, collector: Collector, inter
     # collector's clock (the sandbox's runs faster than the scheduler's wall clock).
     collector.interval = timedelta(minutes=interval_minutes) * clock_rate(collector.clock)
     collector.wake_hook = wake_now
+    collector.wake_at_hook = wake_at
     collector.next_run_hook = next_run

@@ -14,7 +14,13 @@ from typing import Any
 
 from telethon import TelegramClient, errors
 
+from collector.clock import RealClock
+from collector.gate import RequestGate
+from collector.ledger import AccountLedger
+from collector.pacing import Pacer, PacingConfig
+from collector.source import AccountBlocked
 from collector.telethon_source import build_client
+from storage.migrate import open_database
 
 # What a failed MTProto connection surfaces as: the socket's own errors, a reply cut short (a proxy
 # or captive portal answering instead of Telegram reads as an IncompleteReadError), or bytes that
@@ -107,15 +113,25 @@ def fail(line: str) -> None:
 
 
 async def login(settings: Any) -> int:
-    """Sign in; one line and a non-zero exit on failure, and no session file left that never signed in."""
-    with quiet_network():
-        return await _login(settings)
+    """Sign in; one line and a non-zero exit on failure, and no session file left that never signed in.
+    Its requests pass the request gate like the collector's: a FloodWait in the account ledger holds."""
+    clock = RealClock()
+    engine = await open_database(settings.database_url)
+    try:
+        gate = RequestGate(Pacer(PacingConfig.from_settings(settings), clock), AccountLedger(engine, clock))
+        with quiet_network():
+            code = await _login(settings, gate)
+        if code == 0 and gate.account is not None and gate.ledger is not None:
+            await gate.ledger.clear_fatal(gate.account)  # signed in again: collection may go on
+        return code
+    finally:
+        await engine.dispose()
 
 
-async def _login(settings: Any) -> int:
+async def _login(settings: Any, gate: RequestGate) -> int:
     path = session_path(settings)
     existed = path is not None and path.exists()
-    client = build_client(settings)
+    client = build_client(settings, gate)
     protect(path)
     # None: not known (the connection failed first), so a session that was there before is kept.
     authorized: bool | None = None
@@ -140,6 +156,10 @@ async def _login(settings: Any) -> int:
         return 1
     except NoAnswer:
         fail("login failed: no answer to read; run `python main.py login` in a terminal")
+        return 1
+    except AccountBlocked as exc:
+        # Refused by the gate before anything was sent: the ledger holds a FloodWait of the account.
+        fail(f"login stopped: the Telegram account is {exc}; nothing was sent, try again after that")
         return 1
     except (errors.RPCError, *CONNECTION_ERRORS) as exc:
         fail(f"login failed: {connection_problem(exc)}")

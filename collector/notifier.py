@@ -14,6 +14,10 @@ class Notifier(Protocol):
 
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None: ...
 
+    async def account_stopped(self, reason: str) -> None:
+        """Telegram ended the collector account's session: collection stopped (told once)."""
+        ...
+
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         """Called after every finished channel run (the app evaluates alerts here)."""
         ...
@@ -38,6 +42,9 @@ class ConsoleNotifier:
         self._say(
             f"@{channel.username}: Telegram asked us to wait {seconds:.0f} s; postponed to a later round"
         )
+
+    async def account_stopped(self, reason: str) -> None:
+        self._say(f"collection stopped: {reason}")
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         return None

@@ -13,7 +13,9 @@ from collector.clock import Clock
 
 log = logging.getLogger("collector.pacing")
 
-LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait")
+# "backoff": the pause before repeating a request whose connection dropped (not a report layer, but
+# time the run spent waiting all the same).
+LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait", "backoff")
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,6 @@ class Pacer:
         self._last_message: float | None = None
         self._channel_end: float | None = None
         self._k = 0
-        self.blocked_until: float | None = None
         self.current: Wait | None = None
         self.totals: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
 
@@ -104,11 +105,19 @@ class Pacer:
             await self._sleep_until(self._channel_end + delay, (("channel", delay),), "before next channel")
 
     async def before_request(self, kind: str) -> None:
-        """The gate: REQUEST_GAP between the starts of any two requests; pauses already taken count."""
+        """REQUEST_GAP between the starts of any two requests; pauses already taken count. Only the
+        request gate (collector/gate.py) calls it."""
         if self._last_request is not None:
             gap = self.config.request_gap
             await self._sleep_until(self._last_request + gap, (("request_gap", gap),), f"before {kind}")
         self._last_request = self.clock.monotonic()
+
+    def request_seen(self, seconds_ago: float) -> None:
+        """A request another process (or this one, before a restart) sent `seconds_ago`: the next
+        one keeps the gap from it too."""
+        at = self.clock.monotonic() - max(0.0, seconds_ago)
+        if self._last_request is None or at > self._last_request:
+            self._last_request = at
 
     async def before_message(self) -> int:
         """Wait the layered gap after the previous history message; returns this message's number."""
@@ -120,22 +129,20 @@ class Pacer:
         self._k += 1
         return self._k
 
-    async def flood_wait(self, seconds: float, request: str) -> float:
-        """Obey a FloodWait: the requested seconds plus jitter, never less; returns the pause taken."""
-        pause = seconds + self._rng.uniform(0.0, self.config.flood_jitter)
+    def jitter(self) -> float:
+        """What a FloodWait is obeyed for beyond Telegram's seconds: [0, flood_jitter), never less."""
+        return self._rng.uniform(0.0, self.config.flood_jitter)
+
+    async def obey(self, seconds: float, request: str) -> None:
+        """Sit out the rest of a FloodWait on `request` before sending it again."""
         await self._sleep_until(
-            self.clock.monotonic() + pause, (("flood_wait", pause),), f"FloodWait {seconds:g} s on {request}"
+            self.clock.monotonic() + seconds, (("flood_wait", seconds),), f"FloodWait before {request}"
         )
-        return pause
 
-    def block(self, seconds: float) -> None:
-        """A FloodWait too long to sit through: no request at all until it has passed."""
-        self.blocked_until = self.clock.monotonic() + seconds
-
-    def blocked_for(self) -> float:
-        if self.blocked_until is None:
-            return 0.0
-        return max(0.0, self.blocked_until - self.clock.monotonic())
+    async def backoff(self, seconds: float, request: str) -> None:
+        """Wait before repeating a request whose connection dropped."""
+        await self._sleep_until(self.clock.monotonic() + seconds, (("backoff", seconds),),
+                                f"before repeating {request} (connection lost)")
 
     async def _sleep_until(self, deadline: float, parts: tuple[tuple[str, float], ...], why: str) -> None:
         remaining = deadline - self.clock.monotonic()

@@ -5,21 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.channel_run import ChannelRunner, FloodPostponed, Stopped, Tally
+from collector.capacity import Load, load_of, run_seconds
+from collector.channel_run import ChannelRunner, Tally
 from collector.clock import Clock
+from collector.gate import RequestGate
+from collector.ledger import AccountSummary
 from collector.notifier import Notifier
-from collector.pacing import Pacer, PacingConfig
+from collector.outcomes import RunOutcomes
 from collector.refs import RefError, parse_ref
 from collector.schedule import JOB_ID, collection_time, due_again
-from collector.source import ChannelSource, ChannelUnavailable, SourceDisconnected
+from collector.source import (
+    ChannelSource,
+)
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
@@ -53,21 +57,25 @@ class CollectorState:
     # When a channel is next collected once the run in progress (if any) is over; None: never
     # (nothing collectable, or no scheduler).
     next_collection: datetime | None = None
+    account: AccountSummary | None = None  # the account ledger, as last read
+    load: Load | None = None  # the channels tracked against what one account can collect
 
 
 class Collector:
     def __init__(
-        self, engine: AsyncEngine, source: ChannelSource, pacing: PacingConfig, clock: Clock,
-        notifier: Notifier, interval_minutes: int = 60, rng: random.Random | None = None,
+        self, engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock,
+        notifier: Notifier, interval_minutes: int = 60,
     ) -> None:
-        self.engine, self.source, self.pacing, self.clock = engine, source, pacing, clock
+        """`source` sends every request through `gate`, whose pacer paces this collector too."""
+        self.engine, self.source, self.gate, self.clock = engine, source, gate, clock
+        self.pacer, self.pacing = gate.pacer, gate.config
         self.notifier = notifier
         self.interval = timedelta(minutes=interval_minutes)
-        self.pacer = Pacer(pacing, clock, rng)
         self._stop: set[int] = set()
+        self.outcomes = RunOutcomes(engine, gate, clock, notifier)
         self.runner = ChannelRunner(
-            engine, source, self.pacer, clock, lambda cid: cid in self._stop,
-            self._set_progress, self._count_flood,
+            engine, source, gate, clock, lambda cid: cid in self._stop,
+            self._set_progress,
         )
         self._draining = False
         self._woken = False
@@ -78,9 +86,10 @@ class Collector:
         self._tried: set[int] = set()  # channels this drain has taken (or is taking) already
         self._current: int | None = None
         self._dues: tuple[datetime | None, ...] = ()  # collectable channels' due times, as last read
-        self._floods: tuple[date, int] = (clock.now().date(), 0)
+        self._account: AccountSummary | None = None
         self.wake_hook: Callable[[], None] | None = None  # set by schedule_collection
         self.next_run_hook: Callable[[], datetime | None] | None = None
+        self.wake_at_hook: Callable[[datetime], None] | None = None  # set by schedule_collection
 
     async def enqueue(self, texts: list[str], added_by: int | None) -> list[EnqueueOutcome]:
         """Parse and store each reference as queued (no Telegram request), then wake the job."""
@@ -131,9 +140,7 @@ class Collector:
             await self._save_schedule(running=True)
             while True:
                 self._woken = False
-                if self.pacer.blocked_for() > 0:
-                    log.warning("Rate limiting: flood_wait block, %.0f s left; skipping this round",
-                                self.pacer.blocked_for())
+                if await self.outcomes.held_back(self.wake_at_hook):
                     break
                 async with read(self.engine) as conn:
                     channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried))
@@ -171,41 +178,23 @@ class Collector:
         async with write(self.engine) as conn:
             run_id = await RunRepo(conn).start(channel.id, self.clock.now())
         tally, error, outcome = Tally(), None, None
+        self.gate.start_run()
         try:
             try:
                 outcome = await self.runner.collect(channel, run_id, tally)
-            except ChannelUnavailable as exc:
-                error = exc.reason
-                await self._set(channel.id, status="failed", status_reason=exc.reason,
-                                status_kind=exc.kind)
-                await self.notifier.channel_failed(channel, exc.reason)
-            except FloodPostponed as exc:
-                error = str(exc)
-                later = self.clock.now() + timedelta(seconds=exc.seconds)
-                # Stored, not only held in memory: a restart must not start asking again early.
-                async with write(self.engine) as conn:
-                    await ChannelRepo(conn).postpone_all(later)
-                await self.notifier.flood_wait_postponed(channel, exc.seconds)
-            except SourceDisconnected as exc:
-                # Stays due; the next round (or wake) repeats it, and its stored posts are kept.
-                error = f"disconnected from Telegram: {exc}"
-                log.warning("@%s: %s", channel.username, error)
-            except Stopped:
-                error = "stopped: the channel was paused or removed during its run"
-            except Exception as exc:
-                # One broken channel must not starve the queue: record why, retry it next round.
-                error = f"unexpected error: {type(exc).__name__}: {exc}"
-                log.exception("@%s: run failed; the channel is retried next round", channel.username)
-                await self._set(channel.id, next_collection_at=self._due_again())
             except asyncio.CancelledError:
                 # Posts stored so far stay; the record says why the run is short, then we stop.
                 await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
                 raise
+            except Exception as exc:
+                error = await self.outcomes.settle(channel, exc, self.interval)
             if outcome is not None:
                 # Due again just before the job's next run, so that run is the one shown and taken.
                 await self._set(channel.id, status="active", status_reason=None, status_kind=None,
-                                last_collected_at=self.clock.now(), next_collection_at=self._due_again())
+                                last_collected_at=self.clock.now(), next_collection_at=self._due_again(),
+                                unexpected_failures=0)
         finally:
+            self.gate.end_run()
             self.pacer.end_channel()
             self._current = None
         await self._finish(channel, run_id, tally, error)
@@ -217,10 +206,6 @@ class Collector:
         await self.notifier.channel_collected(outcome or channel, run_id)
 
     async def _finish(self, channel: Channel, run_id: int, tally: Tally, error: str | None) -> None:
-        for seconds in self.source.take_flood_sleeps():
-            tally.flood_waits += 1
-            tally.flood_wait_seconds += seconds
-            self._count_flood()
         result = RunResult(
             fetched=tally.fetched, new=tally.new, updated=tally.updated,
             pacing_seconds={k: round(v, 3) for k, v in self.pacer.totals.items()},
@@ -243,7 +228,9 @@ class Collector:
                 return
             status = "active" if channel.tg_id is not None else "queued"
             await ChannelRepo(conn).update(channel_id, status=status, status_reason=None, status_kind=None,
-                                           next_collection_at=self.clock.now())
+                                           next_collection_at=self.clock.now(), unexpected_failures=0)
+        if self.gate.ledger is not None:
+            await self.gate.ledger.forget_resolves(channel_id)  # an admin's word: resolving is allowed anew
         self._stop.discard(channel_id)
         await self._refresh_queue()
         self.wake()
@@ -269,9 +256,20 @@ class Collector:
             collecting=self._draining, channel=self._channel, message_index=index, message_total=total,
             wait_seconds=wait.seconds if wait else None, wait_layer=wait.layer if wait else None,
             wait_until=wait.until if wait else None, queue_length=self._queue_length,
-            eta=self._eta(), next_run=next_run, flood_waits_today=self._floods_today(),
+            eta=self._eta(), next_run=next_run,
+            flood_waits_today=self._account.flood_waits_today if self._account else 0,
             next_collection=min((t for t in upcoming if t is not None), default=None),
+            account=self._account, load=self.load(),
         )
+
+    async def refresh_account(self) -> None:
+        """Read the account ledger again for state() (it is otherwise read between channels)."""
+        if self.gate.ledger is not None:
+            self._account = await self.gate.ledger.summary(self.gate.account)
+
+    def load(self) -> Load:
+        """The channels to collect every interval against the runs one account makes an hour."""
+        return load_of(self.pacing, len(self._dues), int(self.interval.total_seconds() // 60))
 
     def collection_time(self, channel: Channel) -> datetime | None:
         """When `channel` is really collected: now if the run under way takes it, else the job's first
@@ -282,15 +280,10 @@ class Collector:
         return collection_time(channel.next_collection_at, self.clock.now(), self._next_run(),
                                self.interval, running=in_this_run)
 
-    def estimate_channel_seconds(self) -> float:
-        """A full channel run at the policy's pace: its message gaps, the channel delay, a few gates."""
-        p = self.pacing
-        return p.channel_seconds(p.history_limit) + p.channel_delay + 2 * p.request_gap
-
     def _eta(self) -> datetime | None:
         if not self._queue_length and not self._draining:
             return None
-        return self.clock.now() + timedelta(seconds=self._queue_length * self.estimate_channel_seconds())
+        return self.clock.now() + timedelta(seconds=self._queue_length * run_seconds(self.pacing))
 
     async def aclose(self) -> None:
         """Cancel any drain in progress (its run is recorded as cancelled; stored posts stay)."""
@@ -307,15 +300,6 @@ class Collector:
     def _set_progress(self, index: int, total: int) -> None:
         self._progress = (index, total)
 
-    def _count_flood(self) -> None:
-        today = self.clock.now().date()
-        day, count = self._floods
-        self._floods = (today, (count if day == today else 0) + 1)
-
-    def _floods_today(self) -> int:
-        day, count = self._floods
-        return count if day == self.clock.now().date() else 0
-
     async def _set(self, channel_id: int, **values: object) -> None:
         async with write(self.engine) as conn:
             await ChannelRepo(conn).update(channel_id, **values)
@@ -325,6 +309,7 @@ class Collector:
             self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
             tracked = await ChannelRepo(conn).list_all()
         self._dues = tuple(c.next_collection_at for c in tracked if c.status in COLLECTABLE)
+        await self.refresh_account()
 
     def _next_run(self) -> datetime | None:
         return self.next_run_hook() if self.next_run_hook else None

@@ -141,6 +141,33 @@ class NotAuthorized(SourceError):
     """The session is missing or signed out."""
 
 
+class AccountFatal(NotAuthorized):
+    """Telegram ended this account's session (signed out, revoked, used twice at once, banned):
+    nothing more may be sent until someone acts; `kind` is Telegram's error, `reason` says what to do."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class AccountBlocked(SourceError):
+    """The account ledger forbids this request: a FloodWait too long to sit through is in force."""
+
+    def __init__(self, reason: str, until: datetime) -> None:
+        super().__init__(reason)
+        self.reason, self.until = reason, until
+
+
+class RunBudgetSpent(SourceError):
+    """The channel's run has used every wire request it may; it goes on in the next round."""
+
+
+def short_method(method: str) -> str:
+    """"messages.GetHistory" -> "GetHistory", as people read it."""
+    return method.rsplit(".", 1)[-1]
+
+
 class ChannelSource(Protocol):
     async def account_id(self) -> int | None:
         """The id of the account doing the reading (stored with each resolve)."""
@@ -164,6 +191,6 @@ class ChannelSource(Protocol):
         """One request re-reading `ids` (≤ 100); None at a position means that post was deleted."""
         ...
 
-    def take_flood_sleeps(self) -> list[float]:
-        """Short FloodWaits the client slept through by itself since the last call."""
+    async def reconnect(self) -> None:
+        """Bring a dropped connection back (through the gate); SourceDisconnected when it cannot."""
         ...

@@ -8,15 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telethon import TelegramClient, errors
+from telethon import errors
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
+from collector.gate import RequestGate
 from collector.source import (
     BANNED,
     NOT_CHANNEL,
     NOT_FOUND,
     PRIVATE,
+    AccountFatal,
     ChannelInfo,
     ChannelInvalid,
     ChannelKey,
@@ -28,17 +30,17 @@ from collector.source import (
     SourceDisconnected,
     SourcePost,
 )
+from collector.telethon_client import GatedTelegramClient
 from collector.telethon_map import map_message
+from collector.wire_names import method_name
 
 log = logging.getLogger("collector.telethon")
 
 LOGIN_HINT = "the Telegram session is not signed in: run `python main.py login` first"
-# Telethon logs this line each time it sleeps through a FloodWait below flood_sleep_threshold.
-_FLOOD_LINE = re.compile(r"Sleeping(?: early)? for (\d+)s .* flood wait")
 
 
-def build_client(settings: Any) -> TelegramClient:
-    """One client per process; it sleeps through FloodWaits only up to MTPROTO_SLEEP_THRESHOLD."""
+def build_client(settings: Any, gate: RequestGate, **kwargs: Any) -> GatedTelegramClient:
+    """One client per process, every request through `gate` (kwargs: tests pass their connection)."""
     if settings.telegram_api_id is None or settings.telegram_api_hash is None:
         raise NotAuthorized("TELEGRAM_API_ID and TELEGRAM_API_HASH must be set (https://my.telegram.org)")
     if settings.telegram_session_string is not None:
@@ -52,74 +54,55 @@ def build_client(settings: Any) -> TelegramClient:
     else:
         settings.telegram_session.parent.mkdir(parents=True, exist_ok=True)
         session = str(settings.telegram_session)
-    return TelegramClient(
-        session, settings.telegram_api_id, settings.telegram_api_hash.get_secret_value(),
-        flood_sleep_threshold=settings.mtproto_sleep_threshold, receive_updates=False,
-    )
+    return GatedTelegramClient(session, settings.telegram_api_id,
+                               settings.telegram_api_hash.get_secret_value(), gate,
+                               settings.mtproto_sleep_threshold, **kwargs)
 
 
-async def ensure_authorized(client: TelegramClient) -> int:
+async def ensure_authorized(client: GatedTelegramClient) -> int:
     """Connect without any prompt; raise NotAuthorized (one line naming `login`) when signed out."""
-    if not client.is_connected():
-        await client.connect()
+    await client.connect()
     if not await client.is_user_authorized():
         raise NotAuthorized(LOGIN_HINT)
     me = await client.get_me(input_peer=True)
     return int(me.user_id)
 
 
-class FloodSleepCapture(logging.Handler):
-    """Counts the short FloodWaits Telethon sleeps through by itself (it tells only its logger)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.sleeps: list[float] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        match = _FLOOD_LINE.search(record.getMessage())
-        if match:
-            self.sleeps.append(float(match.group(1)))
-            log.info("Rate limiting: flood_wait pause %s s taken inside Telethon (%s)",
-                     match.group(1), record.getMessage())
-
-
 class TelethonSource:
-    def __init__(self, client: TelegramClient, account: int | None = None) -> None:
+    def __init__(self, client: GatedTelegramClient) -> None:
         self.client = client
-        self._account = account
-        self._capture = FloodSleepCapture()
-        logger = logging.getLogger("telethon.client.users")
-        logger.addHandler(self._capture)
-        # Telethon only tells its logger when it sleeps, so that logger must let INFO through.
-        if logger.getEffectiveLevel() > logging.INFO:
-            logger.setLevel(logging.INFO)
-
-    def close(self) -> None:
-        logging.getLogger("telethon.client.users").removeHandler(self._capture)
-
-    def take_flood_sleeps(self) -> list[float]:
-        sleeps, self._capture.sleeps = self._capture.sleeps, []
-        return sleeps
 
     async def account_id(self) -> int | None:
-        if self._account is None:
-            self._account = await ensure_authorized(self.client)
-        return self._account
+        if self.client.gate.account is None:
+            async with _translated("checking the account"):
+                await ensure_authorized(self.client)
+        return self.client.gate.account
+
+    async def reconnect(self) -> None:
+        async with _translated("connecting"):
+            await self.client.connect()
 
     async def resolve(self, username: str) -> ResolvedChannel:
-        async with _translated(f"@{username}"):
-            result = await self.client(functions.contacts.ResolveUsernameRequest(username=username))
+        result = await self._send(functions.contacts.ResolveUsernameRequest(username=username),
+                                  f"@{username}")
         if not isinstance(result.peer, types.PeerChannel):
             raise ChannelUnavailable(f"@{username} is a person's or bot's account, not a channel",
                                      NOT_CHANNEL)
-        chat = next(c for c in result.chats if c.id == result.peer.channel_id)
-        if getattr(chat, "megagroup", False):
+        chat = next((c for c in result.chats if c.id == result.peer.channel_id), None)
+        if isinstance(chat, types.ChannelForbidden):
+            # Telegram names the channel but will not let this account read it (banned from it).
+            raise ChannelUnavailable(f"@{username} is not available to this account (banned from it)",
+                                     BANNED)
+        if not isinstance(chat, types.Channel):
+            raise ChannelUnavailable(f"Telegram gave no channel for @{username}", NOT_FOUND)
+        if chat.megagroup:
             raise ChannelUnavailable(f"@{username} is a group, not a channel", NOT_CHANNEL)
-        return ResolvedChannel(chat.id, chat.access_hash, chat.title, (chat.username or username).lower())
+        name = (chat.username or username).lower()
+        return ResolvedChannel(chat.id, chat.access_hash or 0, chat.title, name)
 
     async def get_info(self, channel: ChannelKey) -> ChannelInfo:
-        async with _translated(f"channel {channel.tg_id}"):
-            full = await self.client(functions.channels.GetFullChannelRequest(channel=_input(channel)))
+        full = await self._send(functions.channels.GetFullChannelRequest(channel=_input(channel)),
+                                f"channel {channel.tg_id}")
         chat = next((c for c in full.chats if c.id == channel.tg_id), None)
         # A channel with collectible usernames may have no `username`, only a list of them.
         names = [u.username for u in getattr(chat, "usernames", None) or [] if u.active]
@@ -135,14 +118,12 @@ class TelethonSource:
         older_than: int | None = None,
     ) -> HistoryPage:
         if newer_than is not None:
-            # The oldest `limit` messages after newer_than: start just above it and page upward.
-            req = _history(
-                channel, offset_id=newer_than + 1, add_offset=-limit, limit=limit, min_id=newer_than
-            )
+            # The oldest `limit` messages after newer_than: start just above it and page upward, as
+            # Telethon's own iter_messages(reverse=True) asks (no min_id beside a negative add_offset).
+            req = _history(channel, offset_id=newer_than + 1, add_offset=-limit, limit=limit)
         else:
-            req = _history(channel, offset_id=older_than or 0, add_offset=0, limit=limit, min_id=0)
-        async with _translated(f"channel {channel.tg_id}"):
-            result = await self.client(req)
+            req = _history(channel, offset_id=older_than or 0, add_offset=0, limit=limit)
+        result = await self._send(req, f"channel {channel.tg_id}")
         raw = [m for m in result.messages if not isinstance(m, types.MessageEmpty)]
         posts = [p for p in map(map_message, raw) if p is not None]
         if newer_than is not None:
@@ -160,11 +141,22 @@ class TelethonSource:
         req = functions.channels.GetMessagesRequest(
             channel=_input(channel), id=[types.InputMessageID(id=i) for i in ids]
         )
-        async with _translated(f"channel {channel.tg_id}"):
-            result = await self.client(req)
+        result = await self._send(req, f"channel {channel.tg_id}")
         # Matched by id, never by position: a missing or empty message means deleted.
         by_id = {m.id: map_message(m) for m in result.messages}
         return [by_id.get(i) for i in ids]
+
+
+    async def _send(self, request: Any, what: str) -> Any:
+        """One request; a connection dropped earlier (or never opened, as when the account was
+        blocked at start) is opened first, through the gate like any request."""
+        await self._connected()
+        async with _translated(what):
+            return await self.client(request)
+
+    async def _connected(self) -> None:
+        if not self.client.is_connected():
+            await self.reconnect()
 
 
 def _input(key: ChannelKey) -> types.InputChannel:
@@ -173,16 +165,51 @@ def _input(key: ChannelKey) -> types.InputChannel:
 
 def _history(key: ChannelKey, **kw: int) -> functions.messages.GetHistoryRequest:
     peer = types.InputPeerChannel(channel_id=key.tg_id, access_hash=key.access_hash)
-    return functions.messages.GetHistoryRequest(peer=peer, offset_date=None, max_id=0, hash=0, **kw)
+    return functions.messages.GetHistoryRequest(peer=peer, offset_date=None, max_id=0, min_id=0, hash=0,
+                                                **kw)
+
+
+# Telegram's errors that end the account's session, and what the user can do about each.
+_SIGNED_OUT = ("Telegram signed this session out ({kind}): run `python main.py login` again, then "
+               "start ChannelPulse again")
+_FATAL: tuple[tuple[type[Exception], str], ...] = (
+    (errors.AuthKeyDuplicatedError,
+     "Telegram saw this session used by two clients at once and revoked it ({kind}): make sure only "
+     "one process uses it, then run `python main.py login` again"),
+    (errors.UserDeactivatedBanError,
+     "Telegram banned this account ({kind}): it cannot collect any more; sign another account in "
+     "with `python main.py login`"),
+    (errors.UserDeactivatedError,
+     "Telegram deactivated this account ({kind}): sign another account in with `python main.py login`"),
+    (errors.UnauthorizedError, _SIGNED_OUT),  # AUTH_KEY_UNREGISTERED, SESSION_REVOKED, SESSION_EXPIRED, ...
+)
+
+
+def account_fatal(exc: errors.RPCError) -> AccountFatal | None:
+    """The account-level stop an RPC error means, or None when it is no such error."""
+    for kind, text in _FATAL:
+        if isinstance(exc, kind):
+            name = error_name(exc)
+            return AccountFatal(name, text.format(kind=name))
+    return None
+
+
+def error_name(exc: errors.RPCError) -> str:
+    """Telegram's error message: AuthKeyUnregisteredError -> "AUTH_KEY_UNREGISTERED" (Telethon's
+    named errors keep only their family's message, such as "UNAUTHORIZED")."""
+    if type(exc) in (errors.RPCError, *errors.rpcbaseerrors.base_errors.values()):
+        return str(exc.message)
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__.removesuffix("Error")).upper()
 
 
 @asynccontextmanager
 async def _translated(what: str) -> AsyncIterator[None]:
-    """Telethon's errors become ours, so nothing of Telethon's crosses the boundary."""
+    """Telethon's errors become ours (one class each: see README "Pacing and what protects the
+    account"), so nothing of Telethon's crosses the boundary."""
     try:
         yield
-    except (errors.FloodWaitError, errors.FloodPremiumWaitError, errors.SlowModeWaitError) as exc:
-        raise FloodWait(exc.seconds, type(exc.request).__name__ if exc.request else "") from None
+    except (errors.FloodWaitError, errors.FloodPremiumWaitError) as exc:
+        raise FloodWait(exc.seconds, method_name(exc.request) if exc.request else "") from None
     except (errors.UsernameNotOccupiedError, errors.UsernameInvalidError):
         raise ChannelUnavailable(f"no channel is called {what} (the username is not taken)",
                                  NOT_FOUND) from None
@@ -192,17 +219,14 @@ async def _translated(what: str) -> AsyncIterator[None]:
         raise ChannelUnavailable(f"{what} is not available to this account", BANNED) from None
     except errors.ChannelInvalidError:
         raise ChannelInvalid(what) from None
-    except (errors.AuthKeyUnregisteredError, errors.UnauthorizedError):
-        raise NotAuthorized(LOGIN_HINT) from None
-    except (errors.ServerError, errors.TimedOutError, errors.RpcCallFailError) as exc:
-        # Telegram's own passing failures (HISTORY_GET_FAILED is a ServerError): retry next round.
-        raise SourceDisconnected(f"{what}: Telegram had a passing problem ({type(exc).__name__})") from None
-    except (ConnectionError, OSError) as exc:
-        raise SourceDisconnected(f"{what}: {exc}") from None
-    except ValueError as exc:
-        # Telethon's own words after retrying a request that kept failing on Telegram's side.
-        if "Request was unsuccessful" not in str(exc):
+    except (errors.UnauthorizedError, errors.AuthKeyError) as exc:
+        fatal = account_fatal(exc)
+        if fatal is None:
             raise
-        raise SourceDisconnected(f"{what}: {exc}") from None
-
-
+        raise fatal from None
+    except (errors.ServerError, errors.TimedOutError, errors.RpcCallFailError) as exc:
+        # Telegram's own passing failures (HISTORY_GET_FAILED is a ServerError): retried.
+        raise SourceDisconnected(f"{what}: Telegram had a passing problem ({type(exc).__name__})") from None
+    except (ConnectionError, OSError, EOFError) as exc:
+        # A connection closed under a pending request fails it with IncompleteReadError (an EOFError).
+        raise SourceDisconnected(f"{what}: the connection dropped ({type(exc).__name__})") from None

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from collector.clock import Clock
+from collector.gate import RequestGate
 from collector.source import (
+    BANNED,
     NOT_CHANNEL,
     NOT_FOUND,
     PRIVATE,
@@ -29,6 +31,7 @@ from collector.source import (
     SourceDisconnected,
     SourcePost,
 )
+from sandbox.history import history_ids
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 ACCOUNT_ID = 777000123
@@ -36,7 +39,13 @@ PUBLIC_CHANNELS = ("pulse_news", "pulse_tech", "pulse_markets")
 PRIVATE_CHANNEL = "pulse_private"
 USER_NAME = "pulse_person"  # resolves, but to a person, not a channel
 ALIASES = {"pulsenews": "pulse_news"}  # a second username for the same channel (as after a rename)
-KINDS = ("resolve", "info", "history", "messages")
+# The kinds of request faults are injected by, and the Telegram methods they stand for.
+METHODS = {
+    "resolve": "contacts.ResolveUsername", "info": "channels.GetFullChannel",
+    "history": "messages.GetHistory", "messages": "channels.GetMessages",
+}
+KINDS = tuple(METHODS)
+CONNECT = "help.GetConfig"  # what a (re)connect sends, as the real client does
 PAID = "paid"
 EMOJI = ("👍", "🔥", "❤", "😁")
 CUSTOM_EMOJI = "custom:5368324170671202286"
@@ -68,13 +77,16 @@ SPECS = {
 class SandboxTelegram:
     """A simulated MTProto side: channels, private and missing names, injected floods and disconnects."""
 
-    def __init__(self, clock: Clock, seed: int = 7, latency: float = 0.0) -> None:
+    def __init__(self, clock: Clock, seed: int = 7, latency: float = 0.0,
+                 gate: RequestGate | None = None) -> None:
         self.clock = clock
+        self.gate = gate  # every request passes it, as every real one passes the client's
         self.seed = seed
         self.latency = latency  # real seconds each request takes (benchmarks); 0 in tests
         self.requests: list[tuple[str, datetime]] = []
         self._faults: dict[str, list[tuple[str, float]]] = {k: [] for k in KINDS}
         self._names: dict[str, str | None] = {}  # a channel's username at EPOCH -> its name now
+        self._banned: set[str] = set()  # channels (by their name at EPOCH) this account is banned from
 
     def rename(self, username: str, new: str | None) -> None:
         """The channel called @username takes the name @new (None: it drops its public name, and
@@ -83,6 +95,14 @@ class SandboxTelegram:
         if spec is None:
             raise ValueError(f"no sandbox channel is called @{username} now")
         self._names[spec.username] = new.lower() if new else None
+
+    def ban(self, username: str) -> None:
+        """This account is banned from @username: Telegram names it as ChannelForbidden when it is
+        resolved, and answers CHANNEL_PRIVATE to anything else about it."""
+        spec = self._by_name().get(username.lower())
+        if spec is None:
+            raise ValueError(f"no sandbox channel is called @{username} now")
+        self._banned.add(spec.username)
 
     def inject_flood_wait(self, kind: str, seconds: int, times: int = 1) -> None:
         """The next `times` requests of `kind` fail with FloodWait(seconds)."""
@@ -94,8 +114,8 @@ class SandboxTelegram:
     async def account_id(self) -> int | None:
         return ACCOUNT_ID
 
-    def take_flood_sleeps(self) -> list[float]:
-        return []
+    async def reconnect(self) -> None:
+        await self._request(CONNECT)
 
     async def resolve(self, username: str) -> ResolvedChannel:
         await self._request("resolve")
@@ -105,6 +125,8 @@ class SandboxTelegram:
         spec = self._by_name().get(name)
         if spec is None:
             raise ChannelUnavailable(f"no channel is called @{name} (the username is not taken)", NOT_FOUND)
+        if spec.username in self._banned:
+            raise ChannelUnavailable(f"@{name} is not available to this account (banned from it)", BANNED)
         return ResolvedChannel(spec.tg_id, self._hash(spec), spec.title, self._name(spec) or name)
 
     async def get_info(self, channel: ChannelKey) -> ChannelInfo:
@@ -124,19 +146,21 @@ class SandboxTelegram:
         await self._request("history")
         spec = self._open(channel)
         now, latest = self.clock.now(), self._latest(spec)
+        # The same request the Telethon adapter sends, answered as Telegram pages (sandbox/history.py):
+        # `limit` counts service messages too, so a page may hold fewer posts than asked.
         if newer_than is not None:
-            ids = range(newer_than + 1, latest + 1)
+            present = [i for i in range(latest, newer_than, -1) if not self._gone(spec, i, now)]
+            page = history_ids(present, offset_id=newer_than + 1, add_offset=-limit, limit=limit)
         else:
-            ids = range(min(latest, (older_than or latest + 1) - 1), 0, -1)
-        # Simplification: `limit` counts posts only (Telegram also counts service messages), so a
-        # first run here reads exactly MTPROTO_HISTORY_LIMIT_PER_RUN posts.
-        kept = (i for i in ids if not self._gone(spec, i, now) and not self._is_service(spec, i))
-        taken = list(islice(kept, limit + 1))
-        page = taken[:limit]
-        return HistoryPage(
-            tuple(self._post(spec, i, now) for i in sorted(page)), len(page), min(page, default=None),
-            at_start=newer_than is None and len(taken) <= limit,  # read down to message 1
-        )
+            top = min(latest, (older_than or latest + 1) - 1)
+            present = list(islice((i for i in range(top, 0, -1) if not self._gone(spec, i, now)), limit))
+            page = history_ids(present, offset_id=older_than or 0, limit=limit)
+        posts = [self._post(spec, i, now) for i in sorted(page)
+                 if not self._is_service(spec, i) and (newer_than is None or i > newer_than)]
+        oldest = min(page, default=None)
+        # As the adapter judges it: nothing older came back, or message 1 did.
+        at_start = newer_than is None and (oldest is None or oldest <= 1)
+        return HistoryPage(tuple(posts), len(page), oldest, at_start)
 
     async def get_messages(self, channel: ChannelKey, ids: list[int]) -> list[SourcePost | None]:
         await self._request("messages")
@@ -219,6 +243,9 @@ class SandboxTelegram:
             if spec.tg_id == key.tg_id:
                 if key.access_hash != self._hash(spec):
                     raise ChannelInvalid(f"CHANNEL_INVALID for id {key.tg_id}")
+                if spec.username in self._banned:
+                    raise ChannelUnavailable(f"channel {key.tg_id} is private or this account is banned "
+                                             "from it", PRIVATE)
                 if spec.private:
                     raise ChannelUnavailable(
                         f"@{spec.username} is private: the account is not a member", PRIVATE
@@ -227,14 +254,23 @@ class SandboxTelegram:
         raise ChannelInvalid(f"CHANNEL_INVALID for id {key.tg_id}")
 
     async def _request(self, kind: str) -> None:
+        method = METHODS.get(kind, kind)
+        if self.gate is not None:
+            if self.gate.account is None:
+                await self.gate.bind(ACCOUNT_ID)  # a signed-in session knows its account
+            await self.gate.before_request(method)
         self.requests.append((kind, self.clock.now()))
         if self.latency:
             await asyncio.sleep(self.latency)
-        if self._faults[kind]:
+        if self._faults.get(kind):
             fault, seconds = self._faults[kind].pop(0)
             if fault == "flood":
-                raise FloodWait(seconds, kind)
+                if self.gate is not None:
+                    await self.gate.flood_wait(method, seconds)
+                raise FloodWait(seconds, method)
             raise SourceDisconnected(f"connection lost during {kind}")
+        if self.gate is not None:
+            self.gate.answered()
 
     def _kind(self, kind: str) -> str:
         if kind not in KINDS:

@@ -21,7 +21,7 @@ async def cmd_add_channel(message: Message, command: CommandObject, collector: C
         return
     added_by = message.from_user.id if message.from_user else None
     outcomes = await collector.enqueue(list(dict.fromkeys(refs)), added_by=added_by)
-    await reply(message, render_added(outcomes))
+    await reply(message, render_added(outcomes, collector.load()))
 
 
 def build_router() -> Router:

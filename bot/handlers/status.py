@@ -14,6 +14,7 @@ from settings import Settings
 
 
 async def cmd_status(message: Message, collector: Collector, settings: Settings, clock: Clock) -> None:
+    await collector.refresh_account()  # the ledger as of now, also in the middle of a run
     await reply(message, render_status(collector.state(), settings.digest_timezone, clock.now()))
 
 

@@ -20,6 +20,7 @@ from collector.pacing import PacingConfig
 from collector.service import Collector
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.botapi_records import SentMessage
+from sandbox.collector import sandbox_collector
 from sandbox.telegram import SandboxTelegram
 from settings import Settings, load_settings
 
@@ -97,9 +98,8 @@ async def running(
     """The bot polling the sandbox, wired to a collector reading the simulated Telegram."""
     botapi.open_chat(ADMIN, "Ada")  # the first admin has opened the bot; the second never has
     bot = create_bot(settings)
-    telegram = SandboxTelegram(clock)
     notifier = BotNotifier(bot, engine, settings, clock)
-    collector = Collector(engine, telegram, PacingConfig.from_settings(settings), clock, notifier)
+    collector, telegram = sandbox_collector(engine, clock, PacingConfig.from_settings(settings), notifier)
     digests = Digests(engine, bot, settings, clock)
     dp = create_dispatcher(
         engine=engine, settings=settings, clock=clock, collector=collector, digests=digests

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import timedelta
 
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.models import Run
+from storage.posts import PostRepo
+from storage.runs import RunRepo
 from tests.bot.conftest import ADMIN, Harness
 
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def only_run(running: Harness, username: str) -> tuple[Run, int]:
+    """The channel's one run and the posts stored for it."""
+    async with read(running.engine) as conn:
+        channel = await ChannelRepo(conn).get_by_username(username)
+        assert channel is not None
+        [run] = await RunRepo(conn).recent(channel_id=channel.id)
+        stored = (await PostRepo(conn).count_by_channel()).get(channel.id, 0)
+    return run, stored
 
 
 async def added_and_collected(running: Harness) -> list[str]:
@@ -20,7 +37,12 @@ async def added_and_collected(running: Harness) -> list[str]:
 
 async def test_adding_channels_reports_the_first_collection_and_the_failure(running: Harness) -> None:
     failed, done = await added_and_collected(running)
-    assert done.startswith("First collection of Pulse News") and "50 posts stored" in done
+    found = re.match(r"First collection of Pulse News \(@pulse_news\) is done: (\d+) posts stored\.", done)
+    assert found, done
+    # The run reads 50 messages; the service messages among them (pins, photo changes) are no posts.
+    run, stored = await only_run(running, "pulse_news")
+    posts = int(found.group(1))
+    assert 45 <= posts <= 50 and posts == run.fetched == run.new == stored and run.error is None
     assert "/stats @pulse_news" in done
     assert failed.startswith("Could not collect @pulse_gone_away: no channel is called")
 
@@ -28,7 +50,7 @@ async def test_adding_channels_reports_the_first_collection_and_the_failure(runn
     assert "Already tracked: @pulse_news — active" in again.text
 
     listing = (await running.ask_one("/channels")).text
-    assert "@pulse_news) — active" in listing and "50 posts stored" in listing
+    assert "@pulse_news) — active" in listing and f"{posts} posts stored" in listing
     assert "@pulse_gone_away — failed: no channel is called @pulse_gone_away" in listing
 
 
@@ -50,7 +72,8 @@ async def test_stats_charts_posts_and_exports_arrive(running: Harness) -> None:
     export = await running.ask_one("/export @pulse_news")
     assert export.kind == "document" and export.filename == "pulse_news-posts.csv"
     rows = list(csv.DictReader(io.StringIO(export.data.decode())))
-    assert len(rows) == 50 and "50 posts" in export.text
+    run, stored = await only_run(running, "pulse_news")
+    assert 45 <= run.fetched == stored == len(rows) <= 50 and f"{stored} posts" in export.text
     newest = max(int(r["message_id"]) for r in rows)
 
     post = await running.ask(f"/post https://t.me/pulse_news/{newest}", count=2)
@@ -82,7 +105,9 @@ async def test_a_channel_that_failed_says_why_instead_of_zeros(running: Harness)
 
 async def test_status_when_idle(running: Harness) -> None:
     text = (await running.ask_one("/status")).text
-    assert text.startswith("Collector: idle") and "FloodWaits today: 0" in text
+    assert text.startswith("Collector: idle")
+    assert "account: no request sent yet" in text  # the ledger is empty: nothing was ever sent
+    assert "load: 0 of ~43 channel runs per hour" in text
 
 
 async def test_a_long_flood_wait_postpones_the_channel_and_says_so(running: Harness) -> None:
@@ -91,3 +116,7 @@ async def test_a_long_flood_wait_postpones_the_channel_and_says_so(running: Harn
     (notice,) = await running.server.next_messages(ADMIN, within=10)
     assert "Telegram asked the collector to wait 7,200 s" in notice.text
     assert "@pulse_tech" in notice.text and "postponed to a later round" in notice.text
+    status = (await running.ask_one("/status")).text
+    until = running.clock.now() + timedelta(seconds=7200)
+    assert f"account: blocked until {until:%H:%M} UTC by a 7200 s FloodWait on GetHistory" in status
+    assert "1 FloodWait today" in status and "1 resolve today" in status

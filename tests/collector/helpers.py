@@ -12,8 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collector.clock import Clock, VirtualClock
 from collector.pacing import PacingConfig
 from collector.service import Collector
+from sandbox.collector import sandbox_collector
 from sandbox.telegram import SandboxTelegram
+from storage.db import read
 from storage.models import Channel
+from storage.runs import RunRepo
 
 
 @dataclass
@@ -28,6 +31,9 @@ class RecordingNotifier:
 
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None:
         self.events.append(("postponed", channel.username, seconds))
+
+    async def account_stopped(self, reason: str) -> None:
+        self.events.append(("stopped", "", reason))
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         self.events.append(("collected", channel.username, run_id))
@@ -49,10 +55,8 @@ def message_gaps(n: int = 50) -> list[float]:
 def build(engine: AsyncEngine, clock: Clock, pacing: PacingConfig | None = None, manual: bool = True,
           ) -> tuple[Collector, SandboxTelegram, RecordingNotifier]:
     """manual: wakes are left to the test, which calls drain() itself (as a scheduler would)."""
-    source = SandboxTelegram(clock)
     notifier = RecordingNotifier()
-    collector = Collector(engine, source, pacing or PacingConfig(), clock, notifier,
-                          rng=random.Random(1))
+    collector, source = sandbox_collector(engine, clock, pacing, notifier, rng=random.Random(1))
     if manual:
         collector.wake_hook = lambda: None
     return collector, source, notifier
@@ -75,3 +79,10 @@ class HoldingClock(VirtualClock):
 
     def release(self) -> None:
         self._release.set()
+
+
+async def fetched_per_run(engine: AsyncEngine) -> list[int]:
+    """Posts each run stored, oldest run first: a page of 50 messages holds fewer posts when some
+    of them are service messages, which Telegram counts toward the limit too."""
+    async with read(engine) as conn:
+        return [r.fetched for r in sorted(await RunRepo(conn).recent(100), key=lambda r: r.id)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,3 +50,20 @@ async def test_one_job_and_wake_runs_it_now(engine: AsyncEngine, now: datetime) 
         scheduler.shutdown(wait=False)
         await collector.aclose()
     assert [k for k, _ in source.requests].count("resolve") == 2
+
+
+async def test_a_block_brings_the_next_run_to_its_end_not_later(engine: AsyncEngine, now: datetime) -> None:
+    """A round skipped for a FloodWait block asks for a run when the block ends, so its channels do
+    not wait for the rest of the interval; a later end never pushes the next run back."""
+    clock = VirtualClock(now)
+    collector, _, _ = build(engine, clock, manual=False)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    schedule_collection(scheduler, collector, interval_minutes=60)
+    (job,) = scheduler.get_jobs()
+    job.modify(next_run_time=datetime.now(UTC) + timedelta(minutes=60))
+    assert collector.wake_at_hook is not None
+    collector.wake_at_hook(now + timedelta(minutes=10))
+    left = (job.next_run_time - datetime.now(UTC)).total_seconds()
+    assert 9 * 60 < left <= 10 * 60
+    collector.wake_at_hook(now + timedelta(minutes=30))
+    assert (job.next_run_time - datetime.now(UTC)).total_seconds() <= 10 * 60

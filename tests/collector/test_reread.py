@@ -14,13 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics.service import channel_summary
 from analytics.windows import parse_window
 from collector.clock import VirtualClock
-from collector.pacing import PacingConfig
 from collector.reread import REREAD_BATCH, plan_reread
-from collector.service import Collector
 from sandbox import telegram as sb
+from sandbox.collector import sandbox_collector
 from storage.db import read
 from storage.posts import PostRepo
-from tests.collector.helpers import RecordingNotifier, message_gaps
+from tests.collector.helpers import RecordingNotifier, fetched_per_run, message_gaps
 
 H = timedelta(hours=1)
 NOW = datetime(2026, 3, 2, 12, tzinfo=sb.EPOCH.tzinfo)
@@ -77,8 +76,7 @@ async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate
     engine: AsyncEngine, busy_channel: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = VirtualClock(sb.EPOCH + 3 * 24 * H)
-    source = sb.SandboxTelegram(clock)
-    collector = Collector(engine, source, PacingConfig(), clock, RecordingNotifier(), rng=random.Random(1))
+    collector, source = sandbox_collector(engine, clock, notifier=RecordingNotifier(), rng=random.Random(1))
     collector.wake_hook = lambda: None
     await collector.enqueue([f"@{busy_channel}"], added_by=1)
     await collector.drain()
@@ -97,10 +95,11 @@ async def test_a_busy_channel_keeps_fresh_counters_each_request_through_the_gate
     assert all((b - a).total_seconds() >= 1.0 for a, b in pairwise(starts))
     # The gate before the backfill page, 6 new and 44 older posts under the report's layered
     # delays, then the gate before each further request.
-    assert clock.sleeps == [1.0, *message_gaps(50), *[1.0] * 5]
+    (*_, run) = await fetched_per_run(engine)
+    assert clock.sleeps == [1.0, *message_gaps(run), *[1.0] * 5]
     # ...and each is in the log where `grep "Rate limiting"` finds it.
     gates = [r.getMessage() for r in caplog.records if "Rate limiting: request_gap" in r.getMessage()]
-    assert sum("before messages" in g for g in gates) == 4 and "before info" in gates[-1]
+    assert sum("before GetMessages" in g for g in gates) == 4 and "before GetFullChannel" in gates[-1]
     now = clock.now()
     async with read(engine) as conn:
         posts = [p for p in await PostRepo(conn).list(1) if not p.deleted]

@@ -1,9 +1,11 @@
-"""TelethonSource with a stand-in client: requests built, results mapped by id, errors translated."""
+"""TelethonSource with a stand-in client: requests built, results mapped by id, errors translated
+(tests/app/test_telegram_boundary.py drives it under the real TelegramClient)."""
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,12 +14,24 @@ from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
-from collector.source import ChannelKey, ChannelUnavailable, FloodWait, NotAuthorized, SourceDisconnected
+from collector.clock import VirtualClock
+from collector.gate import RequestGate
+from collector.pacing import Pacer, PacingConfig
+from collector.source import (
+    BANNED,
+    AccountFatal,
+    ChannelKey,
+    ChannelUnavailable,
+    FloodWait,
+    NotAuthorized,
+    SourceDisconnected,
+)
 from collector.telethon_source import TelethonSource, build_client, ensure_authorized
 from settings import load_settings
 
 DATE = datetime(2026, 3, 1, tzinfo=UTC)
 PEER = types.PeerChannel(channel_id=99)
+GATE = RequestGate(Pacer(PacingConfig(), VirtualClock(DATE)))
 KEY = ChannelKey(99, 1234)
 
 
@@ -26,6 +40,10 @@ class FakeClient:
         self.results = list(results)
         self.sent: list[Any] = []
         self.authorized = authorized
+        self.gate = SimpleNamespace(account=5150)
+
+    async def connect(self) -> None:
+        return None
 
     async def __call__(self, request: Any) -> Any:
         self.sent.append(request)
@@ -60,7 +78,6 @@ async def test_reread_matches_by_id_and_reports_deletions() -> None:
     assert [p.views if p else None for p in found] == [100, None, 300, None]
     (req,) = client.sent
     assert isinstance(req, functions.channels.GetMessagesRequest)
-    source.close()
 
 
 async def test_history_newer_than_asks_upward_and_returns_oldest_first() -> None:
@@ -71,8 +88,8 @@ async def test_history_newer_than_asks_upward_and_returns_oldest_first() -> None
     posts = await source.get_history(KEY, 50, newer_than=100)
     assert [p.message_id for p in posts] == [102, 103]  # service message 101 is not a post
     (req,) = client.sent
-    assert (req.offset_id, req.add_offset, req.limit, req.min_id) == (101, -50, 50, 100)
-    source.close()
+    # Telethon's own combination for reading upward: no min_id beside a negative add_offset.
+    assert (req.offset_id, req.add_offset, req.limit, req.min_id, req.max_id) == (101, -50, 50, 0, 0)
 
 
 async def test_telegram_errors_become_ours() -> None:
@@ -89,43 +106,43 @@ async def test_telegram_errors_become_ours() -> None:
         await source.resolve("ghost_name")
     with pytest.raises(ChannelUnavailable, match="private"):
         await source.get_info(KEY)
-    source.close()
 
 
-async def test_telegrams_passing_failures_are_retried_later_not_raised_raw() -> None:
+async def test_each_telegram_error_maps_to_one_class() -> None:
     req = functions.messages.GetHistoryRequest(peer=types.InputPeerEmpty(), offset_id=0, offset_date=None,
                                                add_offset=0, limit=1, max_id=0, min_id=0, hash=0)
     client = FakeClient(errors.HistoryGetFailedError(request=req),
-                        ValueError("Request was unsuccessful 5 time(s)"),
+                        asyncio.IncompleteReadError(b"", 8),  # the connection closed under the request
+                        errors.AuthKeyUnregisteredError(request=req),
+                        errors.AuthKeyDuplicatedError(request=req),
+                        errors.UserDeactivatedBanError(request=req),
                         ValueError("something else entirely"))
     source = TelethonSource(client)  # type: ignore[arg-type]
-    with pytest.raises(SourceDisconnected, match="passing problem"):
+    with pytest.raises(SourceDisconnected, match="passing problem"):  # transient
         await source.get_history(KEY, 50)
-    with pytest.raises(SourceDisconnected, match="unsuccessful"):
+    with pytest.raises(SourceDisconnected, match="dropped"):  # transient
         await source.get_history(KEY, 50)
-    with pytest.raises(ValueError, match="something else"):  # not ours to hide
+    with pytest.raises(AccountFatal, match=r"signed this session out \(AUTH_KEY_UNREGISTERED\).*login"):
         await source.get_history(KEY, 50)
-    source.close()
+    with pytest.raises(AccountFatal, match="two clients at once") as twice:
+        await source.get_history(KEY, 50)
+    assert twice.value.kind == "AUTH_KEY_DUPLICATED"
+    with pytest.raises(AccountFatal, match="banned this account"):
+        await source.get_history(KEY, 50)
+    with pytest.raises(ValueError, match="something else"):  # unexpected: not ours to hide
+        await source.get_history(KEY, 50)
 
 
-async def test_resolving_a_person_is_refused() -> None:
-    client = FakeClient(types.contacts.ResolvedPeer(peer=types.PeerUser(user_id=7), chats=[], users=[]))
+async def test_resolving_a_person_or_a_forbidden_channel_is_refused() -> None:
+    forbidden = types.ChannelForbidden(id=99, access_hash=1, title="Banned here", broadcast=True)
+    client = FakeClient(types.contacts.ResolvedPeer(peer=types.PeerUser(user_id=7), chats=[], users=[]),
+                        types.contacts.ResolvedPeer(peer=PEER, chats=[forbidden], users=[]))
     source = TelethonSource(client)  # type: ignore[arg-type]
     with pytest.raises(ChannelUnavailable, match="not a channel"):
         await source.resolve("somebody")
-    source.close()
-
-
-def test_telethons_own_short_flood_sleeps_are_captured(caplog: pytest.LogCaptureFixture) -> None:
-    source = TelethonSource(FakeClient())  # type: ignore[arg-type]
-    caplog.set_level(logging.INFO)
-    logging.getLogger("telethon.client.users").info(
-        "Sleeping%s for %ds (%s) on %s flood wait", "", 2, "0:00:02", "GetHistoryRequest"
-    )
-    assert source.take_flood_sleeps() == [2.0]
-    assert source.take_flood_sleeps() == []
-    assert any("Rate limiting" in r.getMessage() for r in caplog.records)
-    source.close()
+    with pytest.raises(ChannelUnavailable, match="not available to this account") as banned:
+        await source.resolve("banned_here")
+    assert banned.value.kind == BANNED
 
 
 async def test_an_unauthorized_session_says_to_run_login() -> None:
@@ -134,23 +151,28 @@ async def test_an_unauthorized_session_says_to_run_login() -> None:
     assert await ensure_authorized(FakeClient()) == 5150  # type: ignore[arg-type]
 
 
-def test_build_client_uses_the_threshold_and_no_updates() -> None:
+def test_build_client_leaves_every_repeat_to_the_gate() -> None:
     saved = StringSession()
     saved.set_dc(2, "149.154.167.51", 443)
     saved.auth_key = AuthKey(b"\x01" * 256)
     settings = load_settings(None, telegram_api_id=1, telegram_api_hash="abc",
                              telegram_session_string=saved.save(), mtproto_sleep_threshold=2.5)
-    client = build_client(settings)
+    client = build_client(settings, GATE)
     assert client.flood_sleep_threshold == 2.5
     assert client._no_updates is True
+    assert client._request_retries == 0  # one attempt per call: repeats go through the gate
+    assert client._sender._auto_reconnect is False  # no re-sent pending requests after a drop
+    assert client._raise_last_call_error is True
     assert isinstance(client.session, StringSession)
+    key = client.session_key()  # fits the ledger's signed 64-bit column
+    assert key is not None and -(2**63) <= key < 2**63 and key % 2**64 == AuthKey(b"\x01" * 256).key_id
 
 
 def test_a_mangled_session_string_is_one_line_naming_what_to_do() -> None:
     settings = load_settings(None, telegram_api_id=1, telegram_api_hash="abc",
                              telegram_session_string="garbageSECRET")
     with pytest.raises(NotAuthorized, match="not a Telethon session string") as info:
-        build_client(settings)
+        build_client(settings, GATE)
     assert "garbageSECRET" not in str(info.value)
 
 
@@ -174,7 +196,6 @@ async def test_where_history_begins_is_judged_from_telegrams_raw_answer() -> Non
     assert [p.message_id for p in first] == [2] and first.at_start
     empty = await source.get_history(KEY, 3, older_than=2)
     assert (len(empty), empty.oldest_id, empty.at_start) == (0, None, True)
-    source.close()
 
 
 def _full(chat: types.Channel) -> types.messages.ChatFull:
@@ -201,4 +222,3 @@ async def test_info_names_the_username_a_rename_is_judged_by() -> None:
     assert (many.username, many.aliases) == ("pulse_daily", ("pulse_extra",))
     unnamed = await source.get_info(KEY)  # no public username at all
     assert (unnamed.username, unnamed.aliases) == (None, ())
-    source.close()

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ DB = Path("data/pulse.db")
 
 
 def test_sigterm_during_a_long_pause_exits_cleanly_and_keeps_what_was_stored(tmp_path: Path) -> None:
-    # 50 posts at 20x speed, then Telegram asks for 20 minutes (a minute of real time here).
+    # A page of 50 messages at 20x speed, then Telegram asks for 20 minutes (a minute of real time
+    # here).
     anchor = time.time()
     env = sandbox_env(0.05, anchor, SANDBOX_CHANNELS="pulse_news", SANDBOX_FLOOD_WAIT="info:1200")
     app = start(tmp_path, "run", "--sandbox", env=env)
@@ -54,10 +56,15 @@ def test_sigterm_during_a_long_pause_exits_cleanly_and_keeps_what_was_stored(tmp
     assert code == 0, app.output[-2000:]
     assert seconds < 5, f"took {seconds:.1f} s to stop during a pause"
     assert "Traceback" not in app.output
-    assert stored_posts(tmp_path / DB, "pulse_news") == 50
-    check_against_truth(tmp_path / DB, "pulse_news", sandbox_now(anchor, 0.05))
     [(fetched, error)] = query(tmp_path / DB, "SELECT fetched, error FROM runs")
-    assert fetched == 50 and error == "cancelled mid-run; stored posts are kept"
+    assert error == "cancelled mid-run; stored posts are kept"
+    # Every post of the page was stored before the wait: its 50 messages less the service messages.
+    stored = stored_posts(tmp_path / DB, "pulse_news")
+    assert 45 <= stored == fetched <= 50
+    assert check_against_truth(tmp_path / DB, "pulse_news", sandbox_now(anchor, 0.05)) == stored
+    # The wait is kept in the database, so a restart sends no GetFullChannel before it ends.
+    assert query(tmp_path / DB, "SELECT method, seconds FROM account_blocks") == [
+        ("channels.GetFullChannel", 1200.0)]
 
 
 def test_kill_9_mid_collection_then_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None:
@@ -83,9 +90,18 @@ def test_kill_9_mid_collection_then_restart_loses_and_duplicates_nothing(tmp_pat
         terminate_all(first)
     assert code == 0
     at = sandbox_now(anchor, scale)
-    # The restart continued after the last stored post and filled the run's room with older ones.
-    assert check_against_truth(tmp_path / DB, "pulse_news", at) >= 50
-    assert check_against_truth(tmp_path / DB, "pulse_tech", at) == 50
+    finished = query(tmp_path / DB, "SELECT c.username, r.fetched, r.error FROM runs r JOIN channels c "
+                                    "ON c.id = r.channel_id WHERE r.finished_at IS NOT NULL ORDER BY r.id")
+    # The killed run never finished; the restart's run of each channel did, and read 50 messages
+    # (less the service messages among them, which are no posts).
+    [(_, news, news_error)] = [r for r in finished if r[0] == "pulse_news"]
+    [(_, tech, tech_error)] = [r for r in finished if r[0] == "pulse_tech"]
+    assert news_error is None and tech_error is None
+    assert 45 <= news <= 50 and 45 <= tech <= 50
+    # The restart continued after the last stored post and filled the run's room with older ones:
+    # what the killed run stored stays, once, and nothing in between is lost.
+    assert check_against_truth(tmp_path / DB, "pulse_news", at) == cut_at + news
+    assert check_against_truth(tmp_path / DB, "pulse_tech", at) == tech
 
 
 def test_a_dropped_connection_and_a_60_s_floodwait_mid_channel_are_ridden_out(tmp_path: Path) -> None:
@@ -101,18 +117,31 @@ def test_a_dropped_connection_and_a_60_s_floodwait_mid_channel_are_ridden_out(tm
         terminate_all(app)
     assert code == 0
     out = app.output
-    assert "MTProto connection lost during info" in out and "re-established" in out
+    assert "connection lost during info; repeating it after 2 s" in out
     assert "Rate limiting: flood_wait pause" in out
+    assert "disconnected from Telegram" not in out
     runs = query(tmp_path / DB, "SELECT c.username, r.fetched, r.error, r.flood_waits, r.flood_wait_seconds,"
                                 " r.pacing_seconds FROM runs r JOIN channels c ON c.id = r.channel_id")
-    news = next(r for r in runs if r[0] == "pulse_news")
-    # The same run carried on: no error, every post, and the wait obeyed to the second (plus jitter).
-    assert news[1] == 50 and news[2] is None
-    assert news[3] == 1 and 60 <= news[4] < 61
-    assert json.loads(news[5])["flood_wait"] >= 60
+    assert sorted(r[0] for r in runs) == ["pulse_markets", "pulse_news"]  # one run each
+    [news] = [r for r in runs if r[0] == "pulse_news"]
+    [markets] = [r for r in runs if r[0] == "pulse_markets"]
+    # The same run carried on: no error, every post of its 50 messages, and the 60 s Telegram asked.
+    assert 45 <= news[1] <= 50 and news[2] is None
+    assert news[3] == 1 and news[4] == 60
+    pacing = json.loads(news[5])
+    assert pacing["flood_wait"] > 0 and 1 <= pacing["backoff"] <= 2  # one back-off of 2 s, no second
+    assert 45 <= markets[1] <= 50 and markets[2] is None and markets[3] == 0
+    # On the wire: the repeat of GetHistory came 60 s after the FloodWait at the earliest, and the
+    # dropped GetFullChannel was repeated after a reconnect.
+    sent = query(tmp_path / DB, "SELECT at, method FROM account_requests ORDER BY id")
+    methods = [m for _, m in sent]
+    assert methods[:6] == ["contacts.ResolveUsername", "messages.GetHistory", "messages.GetHistory",
+                           "channels.GetFullChannel", "help.GetConfig", "channels.GetFullChannel"]
+    flooded, repeated = (datetime.fromisoformat(at) for at, _ in sent[1:3])
+    assert (repeated - flooded).total_seconds() >= 60
     at = sandbox_now(anchor, scale)
-    assert check_against_truth(tmp_path / DB, "pulse_news", at) == 50
-    assert check_against_truth(tmp_path / DB, "pulse_markets", at) == 50
+    assert check_against_truth(tmp_path / DB, "pulse_news", at) == news[1]
+    assert check_against_truth(tmp_path / DB, "pulse_markets", at) == markets[1]
 
 
 def test_a_corrupt_env_value_is_one_line_and_exit_2(tmp_path: Path) -> None:

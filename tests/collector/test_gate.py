@@ -1,0 +1,141 @@
+"""The request gate and the account ledger, on a virtual clock: gaps, blocks, budgets, restarts."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.clock import VirtualClock
+from collector.gate import RUN_BUDGET, RequestGate
+from collector.ledger import AccountLedger, describe
+from collector.pacing import Pacer, PacingConfig
+from collector.source import AccountBlocked, RunBudgetSpent
+
+ACCOUNT = 5150
+HISTORY = "messages.GetHistory"
+RESOLVE = "contacts.ResolveUsername"
+
+
+def gate(engine: AsyncEngine, clock: VirtualClock, **pacing: float) -> RequestGate:
+    """A gate as one process builds it; another call over the same engine is a restarted process."""
+    return RequestGate(Pacer(PacingConfig(**pacing), clock, random.Random(1)), AccountLedger(engine, clock))
+
+
+async def bound(engine: AsyncEngine, clock: VirtualClock, **pacing: float) -> RequestGate:
+    g = gate(engine, clock, **pacing)
+    await g.bind(ACCOUNT, session_key=42)
+    return g
+
+
+async def test_requests_are_a_gap_apart_start_to_start(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    starts = []
+    for method in (RESOLVE, HISTORY, HISTORY):
+        await g.before_request(method)
+        starts.append(clock.monotonic())
+        clock.advance(0.3)  # the request's own round trip counts toward the next gap
+    assert starts == pytest.approx([0.0, 1.0, 2.0])
+    assert clock.sleeps == pytest.approx([0.7, 0.7])
+
+
+async def test_the_gap_holds_across_a_restart(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    await (await bound(engine, clock)).before_request(HISTORY)
+    clock.advance(0.25)
+    restarted = gate(engine, clock)
+    await restarted.bind_session(42)  # the session's key says whose ledger it is, before any request
+    assert restarted.account == ACCOUNT
+    await restarted.before_request(HISTORY)
+    assert clock.sleeps == pytest.approx([0.75])
+
+
+async def test_a_long_flood_wait_blocks_the_account_across_a_restart(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    await g.before_request(HISTORY)
+    block = await g.flood_wait(HISTORY, 7200)
+    assert block.scope == "account" and 7200 <= (block.until - now).total_seconds() < 7201
+    clock.advance(60)
+    restarted = gate(engine, clock)
+    await restarted.bind_session(42)
+    with pytest.raises(AccountBlocked, match=r"blocked until 14:0\d UTC by a 7200 s FloodWait on GetHistory"):
+        await restarted.before_request(RESOLVE)  # any method: the wait binds the account
+    assert restarted.sent == 0
+    line = describe(await AccountLedger(engine, clock).summary())
+    assert line.startswith("account: blocked until 14:0") and "1 FloodWait today" in line
+    clock.advance(7200)
+    await restarted.before_request(RESOLVE)
+    assert restarted.sent == 1
+
+
+async def test_a_short_flood_wait_is_waited_out_before_that_method_only(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    await g.before_request(HISTORY)
+    await g.flood_wait(HISTORY, 30)
+    await g.before_request(RESOLVE)  # another method: only the request gap
+    assert clock.sleeps == pytest.approx([1.0])
+    await g.before_request(HISTORY)
+    assert 29 <= clock.sleeps[-1] <= 30  # the rest of the 30 s (plus jitter), never less
+    assert clock.monotonic() >= 30
+
+
+async def test_five_flood_waits_in_a_row_block_the_account(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock, max_flood_wait=600)
+    for _ in range(4):
+        await g.before_request(HISTORY)
+        assert (await g.flood_wait(HISTORY, 20)).scope == HISTORY
+    assert g.blocked() is None
+    await g.before_request(HISTORY)
+    block = await g.flood_wait(HISTORY, 20)
+    assert block.scope == "account" and block.reason == "flood_streak"
+    assert (block.until - clock.now()).total_seconds() >= 600
+    with pytest.raises(AccountBlocked, match="after 5 FloodWaits in a row"):
+        await g.before_request(RESOLVE)
+
+
+async def test_an_answer_between_flood_waits_ends_the_streak(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    for _ in range(8):
+        await g.before_request(HISTORY)
+        await g.flood_wait(HISTORY, 5)
+        await g.before_request(HISTORY)
+        g.answered()
+    assert g.blocked() is None
+
+
+async def test_one_run_sends_at_most_its_budget(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    g.start_run()
+    for _ in range(RUN_BUDGET):
+        await g.before_request(HISTORY)
+    with pytest.raises(RunBudgetSpent):
+        await g.before_request(HISTORY)
+    g.end_run()
+    await g.before_request(HISTORY)  # the next run has its own budget
+    assert g.sent == RUN_BUDGET + 1
+
+
+async def test_the_ledger_line_counts_the_last_hour_and_today(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    g = await bound(engine, clock)
+    await g.before_request(RESOLVE)
+    clock.advance(2 * 3600)
+    for method in (HISTORY, "channels.GetFullChannel", RESOLVE):
+        await g.before_request(method)
+    assert describe(await AccountLedger(engine, clock).summary(ACCOUNT)) == (
+        "account: 3 requests in the last hour, 0 FloodWaits today, 2 resolves today, no block")
+    clock.advance(timedelta(days=3).total_seconds())
+    assert describe(await AccountLedger(engine, clock).summary(ACCOUNT)) == (
+        "account: 0 requests in the last hour, 0 FloodWaits today, 0 resolves today, no block")
