@@ -4,21 +4,21 @@ in the foreground."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
-from app.wiring import StartupError, Wiring, open_gate
+from app.wiring import StartupError
 from settings import Settings
 
 
 async def collect_command(settings: Settings, texts: list[str], once: bool, sandbox: bool = False) -> int:
     from app.run import check_database
+    from app.sandbox_wiring import collect_sandbox_wiring
     from app.wiring import production_wiring
     from collector.cli import run_collect
     from storage.migrate import open_database
 
     try:
         await check_database(settings.database_url)
-        wiring = await (_sandbox(settings) if sandbox else production_wiring(settings))
+        wiring = await (collect_sandbox_wiring(settings) if sandbox else production_wiring(settings))
     except StartupError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -31,14 +31,3 @@ async def collect_command(settings: Settings, texts: list[str], once: bool, sand
             await engine.dispose()
     finally:
         await wiring.close()
-
-
-async def _sandbox(settings: Settings) -> Wiring:
-    """For manual checks: the sandbox Telegram, with the report's pacing shown 20x faster (the
-    policy still counts its full seconds)."""
-    from collector.clock import ScaledClock
-    from sandbox.telegram import SandboxTelegram
-
-    clock = ScaledClock(0.05, datetime.now(UTC))
-    gate, engine = await open_gate(settings, clock)
-    return Wiring(settings, SandboxTelegram(clock, gate=gate), gate, clock, engine.dispose, sandbox=True)

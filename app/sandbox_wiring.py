@@ -116,3 +116,14 @@ async def sandbox_wiring(settings: Settings, knobs: Knobs) -> tuple[Wiring, obje
         await engine.dispose()
 
     return Wiring(effective, source, gate, clock, close, sandbox=True), server
+
+
+async def collect_sandbox_wiring(settings: Settings) -> Wiring:
+    """`collect --sandbox`, for manual checks: the sandbox Telegram alone (no Bot API), with the
+    report's pacing shown 20x faster (the policy still counts its full seconds)."""
+    from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
+
+    clock = ScaledClock(DEFAULT_SCALE, datetime.now(UTC))
+    gate, engine = await open_gate(settings, clock)
+    await gate.bind(ACCOUNT_ID)
+    return Wiring(settings, SandboxTelegram(clock, gate=gate), gate, clock, engine.dispose, sandbox=True)

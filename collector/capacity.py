@@ -47,7 +47,9 @@ def load_of(config: PacingConfig, channels: int, interval_minutes: int) -> Load:
 
 def describe_load(load: Load) -> str:
     """"load: 38 of ~43 channel runs per hour" (and what happens past it)."""
-    line = f"load: {load.demand:.0f} of ~{math.floor(load.capacity)} channel runs per hour"
+    whole = load.demand >= 10 or load.demand.is_integer()
+    demand = f"{load.demand:.0f}" if whole else f"{load.demand:.1f}"
+    line = f"load: {demand} of ~{math.floor(load.capacity)} channel runs per hour"
     if load.over:
         line += (f"; more than one account can read, so each channel is collected about every "
                  f"{load.cycle_minutes():.0f} min instead of every {load.interval_minutes} min")
