@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -250,3 +251,71 @@ async def test_collect_takes_the_same_path_as_run(
                              "channels.GetFullChannel"]
     assert_gaps(fake)
     assert "@pulse_tech: first collection done" in capsys.readouterr().out
+
+
+class StoppedInLongPauses(VirtualClock):
+    """A virtual clock on which a process is stopped 10 s into any pause over 100 s (SIGTERM in the
+    middle of sitting out a FloodWait), until `stopping` is turned off."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.stopping = True
+        self.stopped = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        if self.stopping and seconds > 100:
+            await super().sleep(10)
+            self.stopped.set()
+            await asyncio.Event().wait()  # until the task is cancelled
+        await super().sleep(seconds)
+
+
+async def test_a_method_s_flood_wait_holds_across_a_restart_in_the_middle_of_it(
+    engine: AsyncEngine, db_url: str, now: datetime
+) -> None:
+    clock = StoppedInLongPauses(now)
+    fake = FakeTelegram(clock)
+    boundary = Boundary(engine, boundary_settings(db_url, fake), fake)
+    try:
+        collector = await boundary.start()
+        fake.inject(HISTORY, "FLOOD_WAIT_300")  # short enough to sit out (MTPROTO_MAX_FLOOD_WAIT 3600)
+        await collector.enqueue(["@pulse_tech"], added_by=1)
+        drain = asyncio.create_task(collector.drain())
+        await clock.stopped.wait()
+        drain.cancel()  # stopped 10 s into the wait
+        await asyncio.gather(drain, return_exceptions=True)
+        clock.stopping = False
+        collector = await boundary.start()
+        await collector.drain()
+    finally:
+        await boundary.stop()
+    flood, repeat = fake.calls(HISTORY)
+    assert (flood.answer, repeat.answer) == ("FLOOD_WAIT_300", "ok")
+    assert repeat.at - flood.at >= 300  # the restarted process sat out the rest, to the second
+    assert_gaps(fake)
+
+
+async def test_login_sends_nothing_while_the_account_is_blocked(
+    engine: AsyncEngine, db_url: str, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from functools import partial
+
+    import collector.telethon_source as adapter
+    from collector.ledger import AccountLedger
+    from collector.login import login
+    from collector.telethon_client import GatedTelegramClient
+    from storage.ledger import ACCOUNT, Block
+
+    real_now = datetime.now(UTC)  # `login` runs on the real clock
+    session_key = GatedTelegramClient(fake.session(), 1, "x" * 32, None, 2.0).session_key()  # type: ignore[arg-type]
+    ledger = AccountLedger(engine, fake.clock)
+    await ledger.bind(fake.account_id, session_key)
+    await ledger.block(fake.account_id, Block(ACCOUNT, HISTORY, 7200, "flood_wait", real_now,
+                                              real_now + timedelta(seconds=7200)))
+    monkeypatch.setattr(adapter, "GatedTelegramClient",
+                        partial(adapter.GatedTelegramClient, connection=fake.connection()))
+    assert await login(boundary_settings(db_url, fake)) == 1
+    err = capsys.readouterr().err
+    assert "login stopped: the Telegram account is blocked until" in err and "7200 s FloodWait" in err
+    assert fake.wire == []  # not even InitConnection
