@@ -74,7 +74,8 @@ class LedgerRepo:
         await self.conn.execute(account_requests.insert().values(account_id=account_id, at=at, method=method))
         await self.conn.execute(update(accounts).where(accounts.c.account_id == account_id)
                                 .values(last_request_at=at))
-        await self.conn.execute(delete(account_requests).where(account_requests.c.at < keep_since))
+        await self.conn.execute(delete(account_requests).where(account_requests.c.account_id == account_id,
+                                                               account_requests.c.at < keep_since))
 
     async def add_block(self, account_id: int, block: Block) -> None:
         await self.conn.execute(account_blocks.insert().values(
