@@ -14,7 +14,7 @@ from collector.clock import Clock, RealClock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger, describe_block
 from collector.pacing import Pacer, PacingConfig
-from collector.source import ChannelSource, NotAuthorized
+from collector.source import AccountFatal, ChannelSource, NotAuthorized
 from settings import Settings
 from storage.migrate import open_database
 
@@ -84,7 +84,14 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
             await client.disconnect()
         await engine.dispose()
 
+    ledger = gate.ledger
+    assert ledger is not None
     await gate.bind_session(client.session_key())
+    if gate.account is not None and (stopped := await ledger.fatal(gate.account)) is not None:
+        # Telegram ended this session before; nothing more is sent on it until `login` again.
+        await close()
+        raise StartupError(f"collection stopped on {stopped.fatal_at:%Y-%m-%d %H:%M} UTC: "
+                           f"{stopped.fatal_reason}")
     if (block := gate.blocked()) is not None:
         log.warning("Telegram account %s: not connecting until then", describe_block(block))
         return Wiring(settings, source, gate, clock, close)
@@ -92,6 +99,8 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
         with quiet_network():
             await ensure_authorized(client)
     except NotAuthorized as exc:
+        if isinstance(exc, AccountFatal) and gate.account is not None:
+            await ledger.set_fatal(gate.account, exc.kind, exc.reason)
         await close()
         raise StartupError(str(exc)) from None
     except (RPCError, *CONNECTION_ERRORS) as exc:

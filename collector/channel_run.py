@@ -26,7 +26,6 @@ from collector.source import (
     ChannelUnavailable,
     FloodWait,
     HistoryPage,
-    RunBudgetSpent,
     SourceDisconnected,
     SourceError,
     SourcePost,
@@ -48,6 +47,7 @@ DROP_BACKOFF = (2.0, 5.0)
 # Resolves of one channel by one account until an admin /resume-s it (or adds it again): the first,
 # one more after CHANNEL_INVALID, and one spare for an attempt that failed on the way.
 MAX_RESOLVES = 3
+RESOLVE = "contacts.ResolveUsername"
 
 
 class FloodPostponed(AccountBlocked):
@@ -128,17 +128,17 @@ class ChannelRunner:
                     f"@{channel.username} was resolved {MAX_RESOLVES} times by this account already, "
                     "and resolving is what Telegram limits hardest; /resume it to try once more",
                     UNAVAILABLE)
+        # Counted as Telegram saw them: only a ResolveUsername the gate let through is a resolve.
+        before = self.gate.sent_by_method[RESOLVE]
+        outcome = "ok"
         try:
             resolved = await self.call("resolve", lambda: self.source.resolve(channel.username), tally)
-        except (AccountBlocked, RunBudgetSpent):
-            raise  # nothing was sent
         except Exception as exc:
-            if ledger is not None and account is not None:
-                outcome = getattr(exc, "kind", None) or type(exc).__name__
-                await ledger.resolved(account, channel.id, channel.username, outcome)
+            outcome = getattr(exc, "kind", None) or type(exc).__name__
             raise
-        if ledger is not None and account is not None:
-            await ledger.resolved(account, channel.id, channel.username, "ok")
+        finally:
+            if ledger is not None and account is not None and self.gate.sent_by_method[RESOLVE] > before:
+                await ledger.resolved(account, channel.id, channel.username, outcome)
         async with write(self.engine) as conn:
             # Resolving is rare, so a full scan is fine; two names for one channel (a rename, or
             # t.me links typed two ways) must not become two rows fighting over one tg_id.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collector.clock import Clock
 from collector.gate import RequestGate
 from collector.job import schedule_collection
+from collector.ledger import describe_block
 from collector.notifier import ConsoleNotifier
 from collector.service import Collector, CollectorState
 from collector.source import ChannelSource
@@ -64,6 +66,18 @@ async def collect_foreground(
     return 0
 
 
+def held_back(collector: Collector) -> int:
+    """1, saying why, when the account may send nothing now (so the round collected nothing)."""
+    if collector.outcomes.fatal is not None:
+        print(f"collection stopped: {collector.outcomes.fatal}", file=sys.stderr)
+        return 1
+    if (block := collector.gate.blocked()) is not None:
+        print(f"nothing collected: the Telegram account is {describe_block(block)}; `status` shows "
+              "it, and `run` collects when it ends", file=sys.stderr)
+        return 1
+    return 0
+
+
 async def run_collect(
     engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock, interval_minutes: int,
     texts: list[str], once: bool,
@@ -74,7 +88,8 @@ async def run_collect(
     collector = Collector(engine, source, gate, clock, ConsoleNotifier(), interval_minutes)
     if once:
         collector.wake_hook = lambda: None  # the foreground drain below does the work
-        return await collect_foreground(collector, texts, once, console)
+        code = await collect_foreground(collector, texts, once, console)
+        return held_back(collector) or code
     scheduler = AsyncIOScheduler(timezone=UTC)
     schedule_collection(scheduler, collector, interval_minutes)
     scheduler.start()

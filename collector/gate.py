@@ -17,7 +17,9 @@ which turns each into a block the ledger keeps, so a restart obeys it too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from collector.ledger import FLOOD, MAX_FLOOD_STREAK, STREAK, AccountLedger, describe_block
@@ -44,16 +46,25 @@ class RequestGate:
         self._unrecorded: list[str] = []  # requests sent before the account was known
         self._unsaved: list[Block] = []  # blocks met before the account was known
         self._run: int | None = None  # requests in the channel run under way
+        self._lock = asyncio.Lock()
+        self.sent_by_method: Counter[str] = Counter()
 
     async def bind_session(self, session_key: int | None) -> None:
-        """Before a session's first request: take the ledger of the account it last belonged to."""
-        if self.account is None and session_key is not None and self.ledger is not None:
-            account = await self.ledger.account_for_session(session_key)
-            if account is not None:
-                await self.bind(account, session_key)
+        """Before a session's first request: take the ledger of the account it last belonged to. A
+        session the ledger has not seen (a new log-in) is held to the account the ledger knows, if it
+        knows one, until Telegram says who signed in: a FloodWait binds the account, not the file."""
+        if self.account is not None or self.ledger is None:
+            return
+        account = await self.ledger.account_for_session(session_key) if session_key is not None else None
+        if account is not None:
+            await self.bind(account, session_key)
+        elif (latest := await self.ledger.latest_account()) is not None:
+            await self.bind(latest)
 
     async def bind(self, account_id: int, session_key: int | None = None) -> None:
         """The account is known (Telegram said who we are): load its blocks and last request."""
+        if self.account not in (None, account_id):
+            self._blocks, self._streak = [], 0  # another account's; this one has its own ledger
         self.account = account_id
         if self.ledger is None:
             return
@@ -73,14 +84,25 @@ class RequestGate:
         return max((b for b in self._blocks if b.scope == ACCOUNT and b.until > now),
                    key=lambda b: b.until, default=None)
 
-    def start_run(self) -> None:
+    async def start_run(self) -> None:
+        """A channel's run begins: its budget starts, and blocks another process of this account
+        wrote meanwhile are read (every process of the account shares the ledger)."""
         self._run = 0
+        if self.ledger is not None and self.account is not None:
+            for block in await self.ledger.active_blocks(self.account):
+                if block not in self._blocks:
+                    self._blocks.append(block)
 
     def end_run(self) -> None:
         self._run = None
 
     async def before_request(self, method: str) -> None:
-        """Wait until `method` may be sent, or refuse it; then count and record it as sent."""
+        """Wait until `method` may be sent, or refuse it; then count and record it as sent. One
+        caller at a time, so two requests can never both pass one gap."""
+        async with self._lock:
+            await self._admit(method)
+
+    async def _admit(self, method: str) -> None:
         now = self.clock.now()
         self._blocks = [b for b in self._blocks if b.until > now]
         block = max((b for b in self._blocks if b.forbids(method)), key=lambda b: b.until, default=None)
@@ -96,6 +118,7 @@ class RequestGate:
             self._run += 1
         await self.pacer.before_request(short_method(method))
         self.sent += 1
+        self.sent_by_method[method] += 1
         if self.account is None:
             self._unrecorded.append(method)
         elif self.ledger is not None:
@@ -105,10 +128,11 @@ class RequestGate:
         """Telegram answered a request (with a result or an error that is no FloodWait)."""
         self._streak = 0
 
-    async def flood_wait(self, method: str, seconds: float) -> Block:
-        """Telegram answered `method` with a FloodWait: keep it as a block, in the ledger too."""
+    async def flood_wait(self, method: str, seconds: float, slept: float = 0.0) -> Block:
+        """Telegram answered `method` with a FloodWait: keep it as a block, in the ledger too.
+        `slept`: seconds of it the client has already sat out (Telethon's own short sleep)."""
         self._streak += 1
-        now = self.clock.now()
+        now = self.clock.now() - timedelta(seconds=slept)
         if seconds > self.config.max_flood_wait:
             scope, reason, length = ACCOUNT, FLOOD, seconds
         elif self._streak >= MAX_FLOOD_STREAK:

@@ -66,6 +66,16 @@ class AccountLedger:
             record = await LedgerRepo(conn).by_session(session_key)
         return record.account_id if record else None
 
+    async def latest_account(self) -> int | None:
+        """The account that sent the last request (a new session is held to it until it signs in)."""
+        async with read(self.engine) as conn:
+            record = await LedgerRepo(conn).latest_account()
+        return record.account_id if record else None
+
+    async def active_blocks(self, account_id: int) -> list[Block]:
+        async with read(self.engine) as conn:
+            return await LedgerRepo(conn).active_blocks(account_id, self.clock.now())
+
     async def bind(self, account_id: int, session_key: int | None) -> tuple[AccountRecord, list[Block]]:
         """Make the account known (with the session now using it); its record and blocks in force."""
         async with write(self.engine) as conn:
@@ -121,11 +131,11 @@ class AccountLedger:
             await LedgerRepo(conn).set_fatal(account_id, None, None, None)
 
     async def summary(self, account_id: int | None = None, now: datetime | None = None) -> AccountSummary:
-        """The account's line for `status`; with no id, the one account the ledger knows."""
+        """The account's line for `status`; with no id, the account that sent the last request."""
         now = now or self.clock.now()
         async with read(self.engine) as conn:
             repo = LedgerRepo(conn)
-            record = await (repo.account(account_id) if account_id is not None else repo.only_account())
+            record = await (repo.account(account_id) if account_id is not None else repo.latest_account())
             if record is None:
                 return AccountSummary(None)
             day = now.replace(hour=0, minute=0, second=0, microsecond=0)

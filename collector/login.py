@@ -101,10 +101,9 @@ async def sign_in(client: TelegramClient) -> str:
     await client.send_code_request(phone)
     code = await _ask("The login code Telegram just sent you: ")
     try:
-        await client.sign_in(phone=phone, code=code)
+        me = await client.sign_in(phone=phone, code=code)
     except errors.SessionPasswordNeededError:
-        await client.sign_in(password=await _ask("Two-step verification password: ", secret=True))
-    me = await client.get_me()
+        me = await client.sign_in(password=await _ask("Two-step verification password: ", secret=True))
     return f"{me.first_name or ''} (@{me.username})" if me.username else str(me.first_name or me.id)
 
 
@@ -158,8 +157,9 @@ async def _login(settings: Any, gate: RequestGate) -> int:
         fail("login failed: no answer to read; run `python main.py login` in a terminal")
         return 1
     except AccountBlocked as exc:
-        # Refused by the gate before anything was sent: the ledger holds a FloodWait of the account.
-        fail(f"login stopped: the Telegram account is {exc}; nothing was sent, try again after that")
+        # Refused by the gate: the ledger holds a FloodWait of the account.
+        sent = "nothing was sent" if gate.sent == 0 else "nothing more was sent"
+        fail(f"login stopped: the Telegram account is {exc}; {sent}, try again after that")
         return 1
     except (errors.RPCError, *CONNECTION_ERRORS) as exc:
         fail(f"login failed: {connection_problem(exc)}")

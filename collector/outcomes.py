@@ -24,7 +24,7 @@ from collector.source import (
     SourceDisconnected,
 )
 from storage.channels import ChannelRepo
-from storage.db import read, write
+from storage.db import is_locked, read, write
 from storage.models import Channel
 
 log = logging.getLogger("collector")
@@ -78,6 +78,12 @@ class RunOutcomes:
             return error
         if isinstance(exc, Stopped):
             return "stopped: the channel was paused or removed during its run"
+        if is_locked(exc):
+            # The database stayed busy past every retry (a backup, another process): nothing is
+            # wrong with the channel, which stays due for the next round.
+            log.warning("@%s: the database stayed busy; the channel is collected next round",
+                        channel.username)
+            return "the database stayed busy; collected next round"
         # One broken channel must not starve the queue: record why, retry it a few rounds.
         error = f"unexpected error: {type(exc).__name__}: {exc}"
         log.error("@%s: run failed", channel.username, exc_info=exc)

@@ -178,7 +178,7 @@ class Collector:
         async with write(self.engine) as conn:
             run_id = await RunRepo(conn).start(channel.id, self.clock.now())
         tally, error, outcome = Tally(), None, None
-        self.gate.start_run()
+        await self.gate.start_run()
         try:
             try:
                 outcome = await self.runner.collect(channel, run_id, tally)

@@ -7,16 +7,21 @@ Telethon is set so that it never repeats a request behind the gate's back:
 - auto_reconnect=False: after a drop Telethon would reconnect and send the pending requests again
   by itself; reconnecting is the collector's, through the gate;
 - flood_sleep_threshold=MTPROTO_SLEEP_THRESHOLD: Telethon sleeps through a FloodWait that short and,
-  having no retry left, raises it; the gate keeps it as a block, already (mostly) waited out;
+  having no retry left, raises it; the gate keeps it as a block, counting the seconds already slept;
 - no updates: a collector needs none, and Telethon's update handling sends GetState and
   GetDifference by itself (at log-in and on its own timers), so it is switched off here;
 - connection_retries: attempts at opening the connection on connect; the only request of a
   connect (InitConnection) is sent once one succeeds, through the gate.
-What is left is MTProto's own service traffic (acks, pings), which carries no API request.
+What is left is MTProto's own service traffic (acks, pings), which carries no API request. Two
+things Telethon does on its own are turned into ours: a ping left unanswered (a stalled link)
+cancels the pending request, which becomes a dropped connection instead of a cancelled collection;
+and the one move to another data centre Telegram asks for at log-in (PHONE_MIGRATE) is followed by
+the same request again, through the gate.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telethon import TelegramClient, errors
@@ -57,17 +62,33 @@ class GatedTelegramClient(TelegramClient):
     async def _call(self, sender: Any, request: Any, ordered: bool = False,
                     flood_sleep_threshold: float | None = None) -> Any:
         method = method_name(request)
-        await self.gate.before_request(method)
-        try:
-            result = await super()._call(sender, request, ordered, flood_sleep_threshold)
-        except _FLOODS as exc:
-            await self.gate.flood_wait(method, exc.seconds)
-            raise
-        except errors.RPCError:
+        for moves in range(2):
+            await self.gate.before_request(method)
+            try:
+                result = await super()._call(self._sender if moves else sender, request, ordered,
+                                             flood_sleep_threshold)
+            except _FLOODS as exc:
+                # At or below the threshold Telethon has slept the seconds already.
+                slept = exc.seconds if exc.seconds <= self.flood_sleep_threshold else 0
+                await self.gate.flood_wait(method, exc.seconds, slept)
+                raise
+            except errors.InvalidDCError as exc:
+                self.gate.answered()
+                if moves or self.session.dc_id != exc.new_dc:
+                    raise
+                continue  # Telethon moved the session to the DC Telegram named: ask there
+            except errors.RPCError:
+                self.gate.answered()
+                raise
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # a stop of ours
+                # Telethon cancels pending requests when a ping goes unanswered (a stalled link).
+                raise ConnectionError("no answer from Telegram (the connection stalled)") from None
             self.gate.answered()
-            raise
-        self.gate.answered()
-        return result
+            return result
+        raise AssertionError("unreachable")
 
     async def _on_login(self, user: Any) -> Any:
         """Who we are, for the ledger; Telethon would also fetch the update state (GetState and

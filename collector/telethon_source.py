@@ -60,12 +60,22 @@ def build_client(settings: Any, gate: RequestGate, **kwargs: Any) -> GatedTelegr
 
 
 async def ensure_authorized(client: GatedTelegramClient) -> int:
-    """Connect without any prompt; raise NotAuthorized (one line naming `login`) when signed out."""
-    await client.connect()
-    if not await client.is_user_authorized():
-        raise NotAuthorized(LOGIN_HINT)
-    me = await client.get_me(input_peer=True)
-    return int(me.user_id)
+    """Connect without any prompt; NotAuthorized (one line naming `login`) when not signed in, and
+    AccountFatal saying what happened when Telegram ended the session (revoked, banned, ...)."""
+    try:
+        await client.connect()  # which asks who we are, and binds the gate to the answer
+    except errors.AuthKeyNotFound:
+        raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+    if client.gate.account is not None and await client.is_user_authorized():
+        return client.gate.account
+    # Telethon keeps why it is not signed in to itself; one request asks Telegram.
+    try:
+        await client(functions.users.GetUsersRequest([types.InputUserSelf()]))
+    except errors.AuthKeyUnregisteredError:
+        raise NotAuthorized(LOGIN_HINT) from None  # never signed in, or signed out: `login`
+    except (errors.UnauthorizedError, errors.AuthKeyError) as exc:
+        raise (account_fatal(exc) or NotAuthorized(LOGIN_HINT)) from None
+    raise NotAuthorized(LOGIN_HINT)
 
 
 class TelethonSource:
@@ -227,6 +237,13 @@ async def _translated(what: str) -> AsyncIterator[None]:
     except (errors.ServerError, errors.TimedOutError, errors.RpcCallFailError) as exc:
         # Telegram's own passing failures (HISTORY_GET_FAILED is a ServerError): retried.
         raise SourceDisconnected(f"{what}: Telegram had a passing problem ({type(exc).__name__})") from None
+    except errors.AuthKeyNotFound:
+        raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+    except BufferError as exc:
+        # Telegram's transport refused: 404 is a key it no longer knows, 429 too many connections.
+        if getattr(exc, "code", None) == 404:
+            raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+        raise SourceDisconnected(f"{what}: Telegram's transport refused ({exc})") from None
     except (ConnectionError, OSError, EOFError) as exc:
         # A connection closed under a pending request fails it with IncompleteReadError (an EOFError).
         raise SourceDisconnected(f"{what}: the connection dropped ({type(exc).__name__})") from None

@@ -58,12 +58,19 @@ class LedgerRepo:
         )).first()
         return AccountRecord(**row._mapping) if row else None
 
-    async def only_account(self) -> AccountRecord | None:
-        """The one account the ledger knows, for `status` (None when there are none or several)."""
-        rows = (await self.conn.execute(select(accounts).limit(2))).all()
-        return AccountRecord(**rows[0]._mapping) if len(rows) == 1 else None
+    async def latest_account(self) -> AccountRecord | None:
+        """The account that sent the last request (or, when none has, the one bound last)."""
+        row = (await self.conn.execute(
+            select(accounts).order_by(accounts.c.last_request_at.is_(None), accounts.c.last_request_at.desc(),
+                                      accounts.c.account_id.desc()).limit(1)
+        )).first()
+        return AccountRecord(**row._mapping) if row else None
 
     async def bind(self, account_id: int, session_key: int | None) -> None:
+        """The session with `session_key` belongs to `account_id` now (and to no other account)."""
+        await self.conn.execute(update(accounts).where(accounts.c.session_key == session_key,
+                                                       accounts.c.account_id != account_id)
+                                .values(session_key=None))
         stmt = insert_for(self.conn, accounts).values(account_id=account_id, session_key=session_key)
         await self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["account_id"], set_={"session_key": session_key}

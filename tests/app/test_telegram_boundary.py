@@ -319,3 +319,34 @@ async def test_login_sends_nothing_while_the_account_is_blocked(
     err = capsys.readouterr().err
     assert "login stopped: the Telegram account is blocked until" in err and "7200 s FloodWait" in err
     assert fake.wire == []  # not even InitConnection
+
+
+async def test_a_stalled_link_is_a_dropped_connection_not_a_stop(boundary: Boundary) -> None:
+    """Telethon's keepalive cancels the pending request when a ping goes unanswered; the collector
+    repeats it after a reconnect, as after any drop, instead of ending the drain as if stopped."""
+    collector = await boundary.start()
+    client = boundary.wiring.source.client  # type: ignore[union-attr]
+    answer = boundary.fake._handlers[HISTORY]
+    stalled = asyncio.Event()
+
+    async def stall_once(request: object) -> object:  # Telegram's answer never comes back, once
+        boundary.fake._handlers[HISTORY] = answer
+        stalled.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    boundary.fake._handlers[HISTORY] = stall_once
+    await collector.enqueue(["@pulse_tech"], added_by=1)
+    drain = asyncio.create_task(collector.drain())
+    await stalled.wait()
+    client._sender._ping = 12345  # a ping sent 60 s ago is still unanswered...
+    client._sender._keepalive_ping(678)  # ...which is what Telethon's keepalive checks
+    await drain
+    async with read(boundary.engine) as conn:
+        (run,) = await RunRepo(conn).recent()
+    assert run.error is None and run.fetched >= 45
+    # The stalled GetHistory never got its answer (the wire log keeps answered calls); the repeat
+    # came after a reconnect, each through the gate.
+    assert methods(boundary.fake)[2:] == [RESOLVE, INIT, "users.GetUsers", HISTORY, "channels.GetFullChannel"]
+    assert run.pacing_seconds is not None and run.pacing_seconds["backoff"] == 2.0
+    assert_gaps(boundary.fake)

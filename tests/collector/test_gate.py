@@ -117,7 +117,7 @@ async def test_an_answer_between_flood_waits_ends_the_streak(engine: AsyncEngine
 async def test_one_run_sends_at_most_its_budget(engine: AsyncEngine, now: datetime) -> None:
     clock = VirtualClock(now)
     g = await bound(engine, clock)
-    g.start_run()
+    await g.start_run()
     for _ in range(RUN_BUDGET):
         await g.before_request(HISTORY)
     with pytest.raises(RunBudgetSpent):

@@ -145,9 +145,15 @@ async def test_resolving_a_person_or_a_forbidden_channel_is_refused() -> None:
     assert banned.value.kind == BANNED
 
 
-async def test_an_unauthorized_session_says_to_run_login() -> None:
-    with pytest.raises(NotAuthorized, match=r"python main.py login"):
-        await ensure_authorized(FakeClient(authorized=False))  # type: ignore[arg-type]
+async def test_an_unauthorized_session_says_to_run_login_or_what_telegram_did() -> None:
+    who = functions.users.GetUsersRequest([types.InputUserSelf()])
+    signed_out = FakeClient(errors.AuthKeyUnregisteredError(request=who), authorized=False)
+    with pytest.raises(NotAuthorized, match=r"not signed in: run `python main.py login` first"):
+        await ensure_authorized(signed_out)  # type: ignore[arg-type]
+    banned = FakeClient(errors.UserDeactivatedBanError(request=who), authorized=False)
+    with pytest.raises(AccountFatal, match="banned this account") as fatal:
+        await ensure_authorized(banned)  # type: ignore[arg-type]
+    assert fatal.value.kind == "USER_DEACTIVATED_BAN"
     assert await ensure_authorized(FakeClient()) == 5150  # type: ignore[arg-type]
 
 
