@@ -10,6 +10,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.wiring import Wiring, production_wiring
@@ -350,3 +351,42 @@ async def test_a_stalled_link_is_a_dropped_connection_not_a_stop(boundary: Bound
     assert methods(boundary.fake)[2:] == [RESOLVE, INIT, "users.GetUsers", HISTORY, "channels.GetFullChannel"]
     assert run.pacing_seconds is not None and run.pacing_seconds["backoff"] == 2.0
     assert_gaps(boundary.fake)
+
+
+async def test_a_key_telegram_no_longer_knows_is_one_line_naming_login(
+    engine: AsyncEngine, db_url: str, fake: FakeTelegram
+) -> None:
+    from telethon.crypto import AuthKey
+    from telethon.sessions import StringSession
+
+    from app.wiring import StartupError
+
+    forgotten = StringSession(fake.session().save())
+    forgotten.auth_key = AuthKey(b"\x07" * 256)  # a key the test Telegram never issued
+    settings = boundary_settings(db_url, fake).model_copy(
+        update={"telegram_session_string": SecretStr(forgotten.save())})
+    with pytest.raises(StartupError, match=r"AUTH_KEY_NOT_FOUND\): run `python main.py login` again"):
+        await production_wiring(settings, fake.clock, connection=fake.connection())
+    assert fake.wire == []
+
+
+async def test_collect_once_while_the_account_is_blocked_says_so_and_exits_1(
+    engine: AsyncEngine, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.collect import collect_command
+    from collector.clock import RealClock
+    from collector.ledger import AccountLedger
+    from sandbox.telegram import ACCOUNT_ID
+    from storage.ledger import ACCOUNT, Block
+
+    real_now = datetime.now(UTC)
+    ledger = AccountLedger(engine, RealClock())
+    await ledger.bind(ACCOUNT_ID, None)
+    await ledger.block(ACCOUNT_ID, Block(ACCOUNT, HISTORY, 7200, "flood_wait", real_now,
+                                         real_now + timedelta(hours=2)))
+    settings = load_settings(None, database_url=db_url)
+    assert await collect_command(settings, ["@pulse_tech"], once=True, sandbox=True) == 1
+    err = capsys.readouterr().err
+    assert "nothing collected: the Telegram account is blocked until" in err
+    async with read(engine) as conn:
+        assert await RunRepo(conn).recent() == []  # no run was even started

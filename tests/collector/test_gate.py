@@ -139,3 +139,32 @@ async def test_the_ledger_line_counts_the_last_hour_and_today(engine: AsyncEngin
     clock.advance(timedelta(days=3).total_seconds())
     assert describe(await AccountLedger(engine, clock).summary(ACCOUNT)) == (
         "account: 0 requests in the last hour, 0 FloodWaits today, 0 resolves today, no block")
+
+
+async def test_a_session_key_moves_to_the_account_that_signed_in(engine: AsyncEngine, now: datetime) -> None:
+    clock = VirtualClock(now)
+    old = await bound(engine, clock)  # ACCOUNT on session 42
+    await old.before_request(HISTORY)
+    await old.flood_wait(HISTORY, 7200)  # the old account is blocked
+    new = gate(engine, clock)
+    await new.bind_session(42)
+    assert new.account == ACCOUNT
+    await new.bind(9999, session_key=42)  # `login` signed another account in on the same key
+    assert new.blocked() is None  # the old account's block is not this one's
+    await new.before_request(HISTORY)
+    restarted = gate(engine, clock)
+    await restarted.bind_session(42)
+    assert restarted.account == 9999 and restarted.blocked() is None
+
+
+async def test_a_new_session_is_held_to_the_known_account_until_it_signs_in(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    clock = VirtualClock(now)
+    old = await bound(engine, clock)
+    await old.before_request(HISTORY)
+    await old.flood_wait(HISTORY, 7200)
+    fresh = gate(engine, clock)
+    await fresh.bind_session(77)  # a session file the ledger has never seen (a new `login`)
+    with pytest.raises(AccountBlocked):
+        await fresh.before_request("help.GetConfig")

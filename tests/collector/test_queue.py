@@ -228,3 +228,28 @@ async def test_channel_invalid_after_resolving_again_fails_the_channel_and_other
     assert by_name["pulse_tech"].status == "active"
     assert all(r.finished_at is not None for r in runs)
     assert ("failed", "pulse_news", news.status_reason) in notifier.events
+
+
+async def test_a_database_busy_past_every_retry_leaves_the_channel_due_not_failing(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    clock = VirtualClock(now)
+    collector, source, notifier = build(engine, clock)
+    real = source.get_history
+
+    async def locked(*args: object, **kwargs: object) -> object:
+        raise OperationalError("INSERT INTO account_requests", {}, Exception("database is locked"))
+
+    source.get_history = locked  # type: ignore[method-assign]
+    await collector.enqueue(["@pulse_tech"], added_by=1)
+    for _ in range(5):
+        await collector.drain()
+        clock.advance(3600)
+    source.get_history = real  # type: ignore[method-assign]
+    await collector.drain()
+    async with read(engine) as conn:
+        (channel,) = await ChannelRepo(conn).list_all()
+    assert channel.status == "active" and channel.unexpected_failures == 0
+    assert not any(e[0] == "failed" for e in notifier.events)
