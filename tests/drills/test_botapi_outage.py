@@ -88,8 +88,9 @@ async def test_the_bot_carries_on_after_the_bot_api_was_unreachable(tmp_path: Pa
 
             [answer] = await server.next_messages(ADMIN, 1, within=20)
             assert "channel" in answer.text.lower()
-            code, seconds = await asyncio.to_thread(app.stop)
+            # A stop that hung would run into this limit; how fast it stops is bench_run's figure.
+            code, _ = await asyncio.to_thread(app.stop, 60)
         finally:
             terminate_all(app)
-    assert code == 0 and seconds < 5
+    assert code == 0
     assert "Traceback" not in app.output
