@@ -40,14 +40,17 @@ class RequestGate:
         self.pacer, self.ledger = pacer, ledger
         self.clock, self.config = pacer.clock, pacer.config
         self.account: int | None = None
-        self.sent = 0  # wire requests this process sent
         self._blocks: list[Block] = []
         self._streak = 0  # FloodWaits since the last answer
         self._unrecorded: list[str] = []  # requests sent before the account was known
         self._unsaved: list[Block] = []  # blocks met before the account was known
         self._run: int | None = None  # requests in the channel run under way
         self._lock = asyncio.Lock()
-        self.sent_by_method: Counter[str] = Counter()
+        self.sent_by_method: Counter[str] = Counter()  # wire requests this process sent
+
+    @property
+    def sent(self) -> int:
+        return self.sent_by_method.total()
 
     async def bind_session(self, session_key: int | None) -> None:
         """Before a session's first request: take the ledger of the account it last belonged to. A
@@ -117,7 +120,6 @@ class RequestGate:
                                      "may; it goes on in the next round")
             self._run += 1
         await self.pacer.before_request(short_method(method))
-        self.sent += 1
         self.sent_by_method[method] += 1
         if self.account is None:
             self._unrecorded.append(method)

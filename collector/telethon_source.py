@@ -65,7 +65,7 @@ async def ensure_authorized(client: GatedTelegramClient) -> int:
     try:
         await client.connect()  # which asks who we are, and binds the gate to the answer
     except errors.AuthKeyNotFound:
-        raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+        raise _key_forgotten() from None
     if client.gate.account is not None and await client.is_user_authorized():
         return client.gate.account
     # Telethon keeps why it is not signed in to itself; one request asks Telegram.
@@ -195,6 +195,11 @@ _FATAL: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+def _key_forgotten() -> AccountFatal:
+    """Telegram's transport says it does not know the session's auth key (any more)."""
+    return AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND"))
+
+
 def account_fatal(exc: errors.RPCError) -> AccountFatal | None:
     """The account-level stop an RPC error means, or None when it is no such error."""
     for kind, text in _FATAL:
@@ -238,11 +243,11 @@ async def _translated(what: str) -> AsyncIterator[None]:
         # Telegram's own passing failures (HISTORY_GET_FAILED is a ServerError): retried.
         raise SourceDisconnected(f"{what}: Telegram had a passing problem ({type(exc).__name__})") from None
     except errors.AuthKeyNotFound:
-        raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+        raise _key_forgotten() from None
     except BufferError as exc:
         # Telegram's transport refused: 404 is a key it no longer knows, 429 too many connections.
         if getattr(exc, "code", None) == 404:
-            raise AccountFatal("AUTH_KEY_NOT_FOUND", _SIGNED_OUT.format(kind="AUTH_KEY_NOT_FOUND")) from None
+            raise _key_forgotten() from None
         raise SourceDisconnected(f"{what}: Telegram's transport refused ({exc})") from None
     except (ConnectionError, OSError, EOFError) as exc:
         # A connection closed under a pending request fails it with IncompleteReadError (an EOFError).

@@ -16,17 +16,12 @@ from collector.service import Collector
 from sandbox.telegram import SandboxTelegram
 
 
-def sandbox_gate(engine: AsyncEngine, clock: Clock, pacing: PacingConfig | None = None,
-                 rng: random.Random | None = None) -> RequestGate:
-    return RequestGate(Pacer(pacing or PacingConfig(), clock, rng), AccountLedger(engine, clock))
-
-
 def sandbox_collector(
     engine: AsyncEngine, clock: Clock, pacing: PacingConfig | None = None,
     notifier: Notifier | None = None, *, interval_minutes: int = 60, rng: random.Random | None = None,
     latency: float = 0.0,
 ) -> tuple[Collector, SandboxTelegram]:
-    gate = sandbox_gate(engine, clock, pacing, rng)
+    gate = RequestGate(Pacer(pacing or PacingConfig(), clock, rng), AccountLedger(engine, clock))
     source = SandboxTelegram(clock, latency=latency, gate=gate)
     collector = Collector(engine, source, gate, clock, notifier or ConsoleNotifier(), interval_minutes)
     return collector, source
