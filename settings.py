@@ -1,4 +1,4 @@
-"""Every knob of ChannelPulse, loaded from the environment and `.env`, with the report's safety rails."""
+"""Every knob of ChannelPulse, loaded from the environment and `.env`, with the pacing's safe limits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from collector.pacing import REPORT_POLICY, SAFE_DIRECTION, SETTING_OF
 
 log = logging.getLogger("settings")
 
@@ -25,15 +27,8 @@ class SettingsError(Exception):
 
 
 # (variable, safe limit, direction): "min" means a smaller value is faster than the report allows.
-SPEED_RAILS: tuple[tuple[str, float, str], ...] = (
-    ("mtproto_history_limit_per_run", 50, "max"),
-    ("mtproto_message_delay", 0.5, "min"),
-    ("mtproto_batch_pause", 3, "min"),
-    ("mtproto_extended_pause", 10, "min"),
-    ("mtproto_channel_delay", 8, "min"),
-    ("mtproto_request_gap", 1.0, "min"),
-    ("mtproto_batch_every", 5, "max"),
-    ("mtproto_extended_every", 20, "max"),
+SPEED_RAILS: tuple[tuple[str, float, str], ...] = tuple(
+    (SETTING_OF[knob], getattr(REPORT_POLICY, knob), direction) for knob, direction in SAFE_DIRECTION.items()
 )
 
 
@@ -62,18 +57,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    mtproto_history_limit_per_run: int = 50
+    mtproto_history_limit_per_run: int = REPORT_POLICY.history_limit
     mtproto_concurrency: int = 1
     mtproto_sleep_threshold: float = 2.0
-    mtproto_message_delay: float = 0.5
-    mtproto_batch_every: int = 5
-    mtproto_batch_pause: float = 3
-    mtproto_extended_every: int = 20
-    mtproto_extended_pause: float = 10
-    mtproto_channel_delay: float = 8
-    mtproto_request_gap: float = 1.0
-    mtproto_max_flood_wait: float = Field(3600, gt=0)
-    mtproto_backfill_days: int = Field(30, ge=0)
+    mtproto_message_delay: float = REPORT_POLICY.message_delay
+    mtproto_batch_every: int = REPORT_POLICY.batch_every
+    mtproto_batch_pause: float = REPORT_POLICY.batch_pause
+    mtproto_extended_every: int = REPORT_POLICY.extended_every
+    mtproto_extended_pause: float = REPORT_POLICY.extended_pause
+    mtproto_channel_delay: float = REPORT_POLICY.channel_delay
+    mtproto_request_gap: float = REPORT_POLICY.request_gap
+    mtproto_max_flood_wait: float = Field(REPORT_POLICY.max_flood_wait, gt=0)
+    mtproto_backfill_days: int = Field(REPORT_POLICY.backfill_days, ge=0)
     mtproto_unsafe_override: bool = False
 
     @field_validator("admin_ids", mode="before")
@@ -196,7 +191,7 @@ MY_TELEGRAM = "get it at https://my.telegram.org (API development tools) and put
 
 # What each subcommand uses; `demo` and the database-only commands need no credentials.
 COMMAND_NEEDS: dict[str, tuple[str, ...]] = {
-    # `run` checks its session after the database and the bot token (issue 6's order), in app/wiring.py.
+    # `run` checks its session after the database and the bot token, in app/wiring.py.
     "run": ("bot", "admins", "api"),
     "collect": ("api", "session"),
     "login": ("api",),

@@ -30,7 +30,7 @@ def run_command(settings: Settings, sandbox: bool = False) -> int:
     lock = SessionLock(settings.telegram_session)
     try:
         # Taken first, so this process never opens a session another one uses; a refusal is told
-        # last, after the checks issue 6 orders before it.
+        # last, after the settings, database, bot token and Telegram session checks.
         lock.acquire()
         refused = None
     except SessionLockError as exc:

@@ -132,7 +132,9 @@ async def summary(app: App) -> list[str]:
     ]
     if settings.mtproto_unsafe_override:
         crossed = "; ".join(settings.crossed_speed_rails()) or "no limit crossed yet"
-        lines.append(f"WARNING: MTPROTO_UNSAFE_OVERRIDE is on, the report's safety rails are off ({crossed})")
+        lines.append(
+            f"WARNING: MTPROTO_UNSAFE_OVERRIDE is on, pacing may go faster than the safe limits ({crossed})"
+        )
     return lines
 
 
@@ -163,7 +165,7 @@ def _bot(settings: Settings) -> Bot:
 async def check_bot(settings: Settings) -> str | None:
     """The bot token's check (getMe) before Telegram's MTProto side is dialled; StartupError when the
     token is malformed or refused. When BOT_API_URL is set but cannot be reached, the token cannot be
-    checked: that line is returned, to be told after the Telethon check as issue 6 orders them."""
+    checked: that line is returned, to be told after the Telethon session's check."""
     bot = _bot(settings)
     try:
         await check_token(bot)

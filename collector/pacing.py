@@ -20,6 +20,9 @@ LAYERS = ("message", "batch", "extended", "channel", "request_gap", "flood_wait"
 
 @dataclass(frozen=True)
 class PacingConfig:
+    """The pacing policy. Its defaults are the report's values: the settings' defaults and the safe
+    limits the settings refuse to cross without MTPROTO_UNSAFE_OVERRIDE both come from here."""
+
     message_delay: float = 0.5
     batch_every: int = 5
     batch_pause: float = 3.0
@@ -34,18 +37,7 @@ class PacingConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> PacingConfig:
-        return cls(
-            message_delay=settings.mtproto_message_delay,
-            batch_every=settings.mtproto_batch_every,
-            batch_pause=settings.mtproto_batch_pause,
-            extended_every=settings.mtproto_extended_every,
-            extended_pause=settings.mtproto_extended_pause,
-            channel_delay=settings.mtproto_channel_delay,
-            request_gap=settings.mtproto_request_gap,
-            history_limit=settings.mtproto_history_limit_per_run,
-            max_flood_wait=settings.mtproto_max_flood_wait,
-            backfill_days=settings.mtproto_backfill_days,
-        )
+        return cls(**{knob: getattr(settings, name) for knob, name in SETTING_OF.items()})
 
     def gap_after(self, k: int) -> tuple[tuple[str, float], ...]:
         """The layers that separate history message k from k+1 (k counts from 1); they add up."""
@@ -59,6 +51,36 @@ class PacingConfig:
     def channel_seconds(self, messages: int) -> float:
         """The policy's total pause within one channel's run of `messages` history messages."""
         return sum(s for k in range(1, messages) for _, s in self.gap_after(k))
+
+
+REPORT_POLICY = PacingConfig()
+
+# Each knob's setting (its environment variable, upper-cased).
+SETTING_OF: dict[str, str] = {
+    "message_delay": "mtproto_message_delay",
+    "batch_every": "mtproto_batch_every",
+    "batch_pause": "mtproto_batch_pause",
+    "extended_every": "mtproto_extended_every",
+    "extended_pause": "mtproto_extended_pause",
+    "channel_delay": "mtproto_channel_delay",
+    "request_gap": "mtproto_request_gap",
+    "history_limit": "mtproto_history_limit_per_run",
+    "max_flood_wait": "mtproto_max_flood_wait",
+    "backfill_days": "mtproto_backfill_days",
+}
+
+# The knobs with a safe limit, the report's value: "min" means a smaller value is faster than the
+# report allows, "max" that a larger one is.
+SAFE_DIRECTION: dict[str, str] = {
+    "history_limit": "max",
+    "message_delay": "min",
+    "batch_pause": "min",
+    "extended_pause": "min",
+    "channel_delay": "min",
+    "request_gap": "min",
+    "batch_every": "max",
+    "extended_every": "max",
+}
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ async def test_an_unsafe_override_adds_a_warning_line(running) -> None:
                                                     "mtproto_message_delay": 0.1})
     app.wiring = replace(app.wiring, settings=unsafe)
     lines = await summary(app)
-    assert lines[1] == ("WARNING: MTPROTO_UNSAFE_OVERRIDE is on, the report's safety rails are off "
+    assert lines[1] == ("WARNING: MTPROTO_UNSAFE_OVERRIDE is on, pacing may go faster than the safe limits "
                         "(MTPROTO_MESSAGE_DELAY=0.1 is below the safe minimum 0.5)")
 
 
