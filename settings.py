@@ -235,7 +235,7 @@ def shown_url(url: str) -> str:
     """A database URL as it may be printed or logged: the password as ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:  # not a URL SQLAlchemy reads: hide what looks like a password anyway
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads: hide what looks like a password
         return hide_secrets(url)
 
 
@@ -243,7 +243,7 @@ def url_password(url: str) -> str | None:
     """The password a database URL carries, if any (to be redacted wherever it appears)."""
     try:
         return make_url(url).password
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return None
 
 

@@ -23,7 +23,7 @@ from app.wiring import StartupError
 from bot.app import create_bot
 from collector.clock import VirtualClock
 from sandbox.mtproto import FakeTelegram
-from settings import hide_secrets, load_settings
+from settings import hide_secrets, load_settings, shown_url
 from tests.collector.tl_fake import API_HASH, running_client
 
 TOKEN = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"
@@ -153,3 +153,10 @@ def test_the_database_password_is_among_the_secrets_of_the_settings(db_url: str)
     text = out.getvalue()
     assert PASSWORD not in text and "hunter2hunter" not in text
     assert text.count("***") == 2
+
+
+def test_a_url_sqlalchemy_cannot_read_still_has_its_password_hidden() -> None:
+    bad_port = f"postgresql+asyncpg://pulse:{PASSWORD}@db:port/pulse"
+    assert shown_url(bad_port) == "postgresql+asyncpg://pulse:***@db:port/pulse"
+    settings = load_settings(env_file=None, database_url=bad_port, bot_api_url="http://botapi:port")
+    assert settings_secrets(settings) == []  # no crash at start-up; the URL pattern still hides it
