@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from collector.pacing import REPORT_POLICY, SAFE_DIRECTION, SETTING_OF
 
@@ -209,6 +212,34 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(plain):
             return driver + url[len(plain) :]
     return url
+
+
+HIDDEN = "***"
+# The password in `scheme://user:password@host` (a database, a proxy, a Bot API server), and a bot
+# token in a Bot API request path (`/bot123:AAE…/getMe`), which aiohttp puts in some error texts.
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@'\"]*:)[^\s@/'\"]+(?=@)")
+_BOT_API_PATH = re.compile(r"(/bot)\d+:[\w-]+")
+
+
+def hide_secrets(text: str) -> str:
+    """`text` with every URL's password and every Bot API path's token shown as ***."""
+    return _BOT_API_PATH.sub(rf"\g<1>{HIDDEN}", _URL_PASSWORD.sub(rf"\g<1>{HIDDEN}", text))
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed or logged: the password as ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads: hide what looks like a password
+        return hide_secrets(url)
+
+
+def url_password(url: str) -> str | None:
+    """The password a database URL carries, if any (to be redacted wherever it appears)."""
+    try:
+        return make_url(url).password
+    except (ArgumentError, ValueError):
+        return None
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:

@@ -25,10 +25,24 @@ POST_COLUMNS = (
 SERIES_COLUMNS = ("message_id", "run_id", "taken_at", "age_hours", *COUNTERS)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP's CSV injection list).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet cannot run: text that would start a formula gets a leading quote, so
+    it is shown as text. Only text is touched: numbers, negative ones included, stay numbers."""
+    if value is None:
+        return ""  # unknown counts stay empty cells, never 0
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return _cell(value)
 
 
 @dataclass(frozen=True)
@@ -83,12 +97,16 @@ def render_export(data: ExportData, fmt: str = "csv") -> str:
             for p in data.posts
         ]
     if fmt == "json":
+        # JSON is typed data: a program reads the text as it was posted, and a spreadsheet's JSON
+        # import types it as text, never a formula, so it is left exactly as posted.
         return json.dumps([{k: _cell(r[k]) for k in columns} for r in records], ensure_ascii=False, indent=1)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # CRLF, as RFC 4180 and spreadsheets have it: the csv module quotes a cell holding any character
+    # of the line terminator, and a bare CR left unquoted starts a new row in a spreadsheet, whose
+    # first cell could then be a formula.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)
-    # Unknown counts stay empty cells, never 0.
-    writer.writerows([["" if r[k] is None else _cell(r[k]) for k in columns] for r in records])
+    writer.writerows([[_csv_cell(r[k]) for k in columns] for r in records])
     return buf.getvalue()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.status import gather_status, status_json
 from app.status_view import render_status
-from settings import Settings
+from settings import Settings, hide_secrets
 from storage.backup import BackupError, backup_database
 from storage.db import is_locked
 from storage.migrate import SchemaTooNewError, open_database
@@ -30,7 +30,7 @@ async def status_command(
     except (SchemaTooNewError, SQLAlchemyError, OSError) as exc:
         if is_locked(exc):
             raise  # main.py says what to do about a database that stayed busy, as for every command
-        print(f"status: cannot open the database: {_first_line(exc)}", file=sys.stderr)
+        print(f"status: cannot open the database: {hide_secrets(_first_line(exc))}", file=sys.stderr)
         return 1
     try:
         report = await gather_status(engine, now, session=settings.telegram_session)

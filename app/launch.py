@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from app.lock import SessionLock, SessionLockError
-from settings import Settings, normalize_database_url
+from settings import Settings, normalize_database_url, shown_url
 
 if TYPE_CHECKING:
     from app.run import App
@@ -70,8 +70,8 @@ async def _run(settings: Settings, sandbox: bool, refused: str | None) -> int:
             # DATABASE_URL (set in most .env files) is not used here; only SANDBOX_DATABASE_URL is.
             url = normalize_database_url(os.environ.get("SANDBOX_DATABASE_URL") or SANDBOX_DATABASE_URL)
             settings = settings.model_copy(update={"database_url": url})
-            say(f"SANDBOX: using its own database, {url} (never DATABASE_URL; SANDBOX_DATABASE_URL "
-                "chooses another)")
+            say(f"SANDBOX: using its own database, {shown_url(url)} "
+                "(never DATABASE_URL; SANDBOX_DATABASE_URL chooses another)")
             try:
                 knobs = Knobs.from_env(os.environ)
             except KnobError as exc:

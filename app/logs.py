@@ -10,16 +10,17 @@ import time
 from collections.abc import Iterable
 from typing import IO, Any
 
-from settings import Settings
+from settings import HIDDEN, Settings, hide_secrets, url_password
 
-REDACTED = "[redacted]"
+REDACTED = HIDDEN
 # A phone number as Telethon and users write it; "+" keeps dates, ids and counts untouched.
 PHONE = re.compile(r"(?<![\w+])\+\d{7,15}(?!\d)")
 _OURS = "_channelpulse_handler"
 
 
 class Redactor:
-    """Replaces every configured secret, and anything that looks like a phone number, in a string."""
+    """Replaces every configured secret, every URL's password, every bot token in a Bot API path and
+    anything that looks like a phone number, in a string."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         parts: set[str] = set()
@@ -38,7 +39,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if self._secrets is not None:
             text = self._secrets.sub(REDACTED, text)
-        return PHONE.sub("+" + REDACTED, text)
+        return PHONE.sub("+" + REDACTED, hide_secrets(text))
 
 
 class RedactingFilter(logging.Filter):
@@ -129,7 +130,16 @@ def configure_logging(
     return handler
 
 
+# A shorter database password would blank out ordinary words; inside a URL it is hidden anyway.
+MIN_BARE_PASSWORD = 6
+
+
 def settings_secrets(settings: Settings) -> list[str]:
     """The secret values in `settings` that must never reach a log line."""
     values = (settings.bot_token, settings.telegram_api_hash, settings.telegram_session_string)
-    return [v.get_secret_value() for v in values if v is not None]
+    secrets = [v.get_secret_value() for v in values if v is not None]
+    for url in (settings.database_url, settings.bot_api_url):
+        password = url_password(url) if url else None
+        if password and len(password) >= MIN_BARE_PASSWORD:
+            secrets.append(password)
+    return secrets

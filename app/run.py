@@ -26,7 +26,7 @@ from bot.notifier import BotNotifier
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
-from settings import Settings
+from settings import Settings, hide_secrets, shown_url
 from storage.channels import ChannelRepo
 from storage.db import read, retry_locked
 from storage.migrate import SchemaTooNewError, open_database
@@ -172,8 +172,10 @@ async def check_bot(settings: Settings) -> str | None:
     except BotStartupError as exc:
         # check_token raises `from None`, which hides the cause from tracebacks but keeps it here.
         if settings.bot_api_url and isinstance(exc.__context__, TelegramNetworkError):
-            return (f"cannot reach the Bot API at BOT_API_URL={settings.bot_api_url} "
-                    f"({exc.__context__.message}): start that server, or unset BOT_API_URL to use Telegram's")
+            # aiohttp's text may hold the request URL, and so the token: shown as ***.
+            reason = hide_secrets(f"BOT_API_URL={settings.bot_api_url} ({exc.__context__.message})")
+            return (f"cannot reach the Bot API at {reason}: start that server, "
+                    "or unset BOT_API_URL to use Telegram's")
         raise StartupError(str(exc)) from None
     finally:
         await bot.session.close()
@@ -190,11 +192,22 @@ async def _open(url: str) -> AsyncEngine:
         return await open_database(url)
     except SchemaTooNewError as exc:
         raise StartupError(str(exc)) from None
-    except (SQLAlchemyError, OSError) as exc:
-        text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    except ModuleNotFoundError as exc:  # SQLAlchemy imports the URL's driver when the engine is made
         raise StartupError(
-            f"cannot open the database {url}: {text}; make its folder writable by this user"
+            f"cannot open the database {shown_url(url)}: its driver {exc.name} is not installed; "
+            "pip install '.[postgres]' for PostgreSQL"
         ) from None
+    except (SQLAlchemyError, OSError) as exc:
+        text = hide_secrets(str(getattr(exc, "orig", None) or exc).splitlines()[0])
+        raise StartupError(f"cannot open the database {shown_url(url)}: {text}; {_advice(url)}") from None
+
+
+def _advice(url: str) -> str:
+    """What to check for a database that cannot be opened, by its kind."""
+    if url.startswith("sqlite"):
+        return "make its folder writable by this user"
+    return ("check that the server is running and reachable from here, and the user, password and "
+            "database name in DATABASE_URL")
 
 
 async def run_until_stopped(

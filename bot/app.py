@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from bot.handlers import get_routers
 from bot.locked import RetryWhenLocked
 from bot.startup import on_startup
-from settings import Settings
+from settings import Settings, hide_secrets
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -47,7 +47,7 @@ async def check_token(bot: Bot) -> str:
         ) from None
     except TelegramNetworkError as exc:
         raise BotStartupError(
-            f"cannot reach the Bot API ({exc.message}): check the network or BOT_API_URL"
+            f"cannot reach the Bot API ({hide_secrets(exc.message)}): check the network or BOT_API_URL"
         ) from None
     return me.username or str(me.id)
 

@@ -136,7 +136,7 @@ class Digests:
         async with self._locks[sub_id]:  # the cron job and the sweep never send one slot twice
             async with read(self.engine) as conn:
                 sub = await DigestRepo(conn).get(sub_id)
-            if sub is None or sub.paused:
+            if sub is None or sub.paused or not await self._admins_own_chat(sub.chat_id):
                 return "wait"
             decision = slot_decision(
                 sub.cadence,
@@ -196,7 +196,9 @@ class Digests:
 
     async def send_now(self, chat_id: int, channel_ids: Sequence[int] | None, since: datetime) -> bool:
         """`/digest now`: build and send one digest of everything read since `since`, leaving the
-        scheduled digests' periods alone; False when the chat blocked the bot."""
+        scheduled digests' periods alone; False when the chat blocked the bot or is no admin's own."""
+        if not await self._admins_own_chat(chat_id):
+            return False
         content = await digest_content(self.engine, channel_ids, since, self.clock.now())
         parts, chart = self._render(content)
         return await self._send(chat_id, parts, chart)
@@ -234,7 +236,16 @@ class Digests:
             await record(len(parts) + 1)
         return True
 
-    async def _pause_chat(self, chat_id: int) -> None:
+    async def _admins_own_chat(self, chat_id: int) -> bool:
+        """Digests carry channel data: they go to an admin's private chat (whose id is the admin's
+        user id) only. A subscription made elsewhere before that rule, or of someone no longer an
+        admin, is paused instead, and the admins are told once."""
+        if chat_id in self.settings.admin_ids:
+            return True
+        await self._pause_chat(chat_id, blocked=False)
+        return False
+
+    async def _pause_chat(self, chat_id: int, blocked: bool = True) -> None:
         async with write(self.engine) as conn:
             repo = DigestRepo(conn)
             changed = await repo.set_paused(chat_id, True)
@@ -242,12 +253,15 @@ class Digests:
         self.unschedule([s.id for s in subs])
         if not changed:
             return
-        log.warning("chat %s blocked the bot: %d digest(s) paused", chat_id, changed)
+        why = "blocked the bot" if blocked else "is not an admin's private chat"
+        log.warning("chat %s %s: %d digest(s) paused", chat_id, why, changed)
+        render = render_collect.digests_paused if blocked else render_collect.digests_not_private
+        notice = render(chat_id, changed)
         for admin in self.settings.admin_ids:
             if admin == chat_id:
                 continue
             try:
-                await send_html(self.bot, admin, render_collect.digests_paused(chat_id, changed))
+                await send_html(self.bot, admin, notice)
             except TelegramAPIError as exc:
                 log.warning("could not tell admin %s that digests paused: %s", admin, exc.message)
 

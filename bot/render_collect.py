@@ -105,3 +105,10 @@ def digests_paused(chat_id: int, count: int) -> str:
         f"Digests to chat {chat_id} are paused ({count}): the bot was blocked there or removed. "
         "Send /digest daily HH:MM in that chat to start them again."
     )
+
+
+def digests_not_private(chat_id: int, count: int) -> str:
+    return (
+        f"Digests to chat {chat_id} are paused ({count}): digests go only to an admin's private chat, "
+        "never to a group. Send /digest daily HH:MM to me in private to get them there."
+    )

@@ -21,3 +21,9 @@ def render_help() -> str:
         lines += ["", f"{usage} — {esc(spec.description)}", f"e.g. <code>{esc(spec.example)}</code>"]
     lines += ["", "A channel is @name, name, or a t.me/name link. Windows: 24h, 7d (default), 30d, all."]
     return "\n".join(lines)
+
+
+def only_in_private(bot_username: str | None) -> str:
+    """The one line an admin's command gets in a group (plain text, under a button answer's 200)."""
+    where = f"@{esc(bot_username)}" if bot_username else "me"
+    return f"I answer only in a private chat, so a group never sees channel data: open {where} and ask there."

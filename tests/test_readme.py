@@ -81,3 +81,16 @@ def test_deployment_names_files_that_exist_and_says_they_were_not_run() -> None:
         assert f"`{path}`" in text and (ROOT / path).is_file()
     assert "python main.py status --json" in text
     assert "no container engine" in text
+
+
+def test_security_quotes_what_the_bot_says_in_groups_and_the_formula_rule_the_export_applies() -> None:
+    from analytics.export import FORMULA_TRIGGERS
+    from bot.render_collect import digests_not_private
+    from bot.render_help import only_in_private
+
+    text = " ".join(_section("Troubleshooting").split("### Security", 1)[1].split())
+    assert only_in_private("your_bot") in text
+    assert digests_not_private(-1, 1).replace("-1", "N").split(" Send")[0] in text
+    for trigger in FORMULA_TRIGGERS:
+        shown = {"\t": "a tab", "\r": "carriage return"}.get(trigger, f"`{trigger}`")
+        assert shown in text

@@ -1,16 +1,18 @@
-"""The bot's routers, assembled once: the admin filter sits on the parent, not on each handler."""
+"""The bot's routers, assembled once: the admin filter and the private-chat rule sit on the parents,
+not on each handler."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from bot.filters import IsAdmin
+from bot.filters import BUTTON_IN_PRIVATE, IN_PRIVATE, IsAdmin
 from bot.handlers import (
     add,
     channels,
     digest,
     errors,
     fallback,
+    groups,
     outsiders,
     posts,
     remove,
@@ -29,7 +31,11 @@ def get_routers() -> list[Router]:
     admin = Router(name="admin")
     admin.message.filter(IsAdmin())
     admin.callback_query.filter(IsAdmin())
-    admin.include_routers(
+    # Every admin feature answers in the admin's private chat only; in a group, `groups` points there.
+    private = Router(name="admin-private")
+    private.message.filter(IN_PRIVATE)
+    private.callback_query.filter(BUTTON_IN_PRIVATE)
+    private.include_routers(
         start.build_router(),
         add.build_router(),
         channels.build_router(),
@@ -40,4 +46,5 @@ def get_routers() -> list[Router]:
         digest.build_router(),
         fallback.build_router(),  # last: whatever no command handler took
     )
+    admin.include_routers(private, groups.build_router())
     return [admin, outsiders.build_router(), errors.build_router()]

@@ -13,9 +13,8 @@ from bot.startup import register_admin_commands
 
 async def cmd_start(message: Message) -> None:
     assert message.bot is not None
-    if message.chat.type == "private":
-        # An admin who had never opened the bot got no menu at start-up; now their chat exists.
-        await register_admin_commands(message.bot, message.chat.id)
+    # An admin who had never opened the bot got no menu at start-up; now their chat exists.
+    await register_admin_commands(message.bot, message.chat.id)
     name = message.from_user.first_name if message.from_user else "there"
     await reply(message, render_start(name))
 

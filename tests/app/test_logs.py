@@ -40,7 +40,7 @@ def test_no_secret_or_phone_reaches_the_output_from_any_logger(fmt: str) -> None
     text = out.getvalue()
     for secret in [*SECRETS, TOKEN.split(":")[1], "4915112345678", "79991234567"]:
         assert secret not in text
-    assert text.count("[redacted]") >= 7
+    assert text.count("***") >= 7
     assert "Traceback" in text and "RuntimeError" in text  # the exception is kept, only scrubbed
 
 
@@ -67,7 +67,7 @@ def test_json_lines_parse_one_object_per_event() -> None:
     assert len(lines) == 2
     first, second = map(json.loads, lines)
     assert first["level"] == "INFO" and first["component"] == "bot"
-    assert first["message"] == "multi\nline message with a token [redacted]"
+    assert first["message"] == "multi\nline message with a token ***"
     assert first["time"].endswith("Z")
     assert second["level"] == "ERROR" and "ZeroDivisionError" in second["exc"]
 
@@ -86,7 +86,7 @@ def test_other_handlers_on_root_receive_redacted_records() -> None:
     extra = logging.StreamHandler(other)
     logging.getLogger().addHandler(extra)
     logging.getLogger("aiogram").info("token %s", TOKEN)
-    assert TOKEN not in other.getvalue() and "[redacted]" in other.getvalue()
+    assert TOKEN not in other.getvalue() and "***" in other.getvalue()
 
 
 def test_ordinary_numbers_are_not_mistaken_for_phones() -> None:

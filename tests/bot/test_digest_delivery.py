@@ -18,12 +18,12 @@ from tests.bot.seed import add_channel
 GROUP = -100777
 
 
-async def subscribed(running: Harness, text: str, chat_id: int = ADMIN) -> int:
-    kind = {} if chat_id == ADMIN else {"chat_id": chat_id, "chat_type": "group"}
-    reply = await running.ask_one(text, **kind)
+async def subscribed(running: Harness, text: str, user: int = ADMIN) -> int:
+    """Subscribe in `user`'s private chat (the only chat digests go to)."""
+    reply = await running.ask_one(text, user=user)
     assert reply.text.startswith("Subscribed:")
     async with read(running.engine) as conn:
-        return (await DigestRepo(conn).list(chat_id))[-1].id
+        return (await DigestRepo(conn).list(user))[-1].id
 
 
 def move_to(running: Harness, moment: datetime) -> None:
@@ -88,23 +88,44 @@ async def test_jobs_are_rebuilt_from_the_database_with_stable_ids(running: Harne
 async def test_a_chat_that_blocked_the_bot_has_its_digests_paused_and_admins_told_once(
     running: Harness,
 ) -> None:
-    running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
-    sub_id = await subscribed(running, "/digest daily 09:00", chat_id=GROUP)
-    other_id = await subscribed(running, "/digest daily 09:00 UTC", chat_id=GROUP)
     running.server.open_chat(OTHER_ADMIN, "Grace")
-    running.server.block(GROUP)
+    sub_id = await subscribed(running, "/digest daily 09:00", user=OTHER_ADMIN)
+    other_id = await subscribed(running, "/digest daily 09:00 UTC", user=OTHER_ADMIN)
+    running.server.block(OTHER_ADMIN)
     move_to(running, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))  # both slots due (Berlin's an hour late)
     # Both cron jobs fire together and both find the chat blocked: one notice, not two.
     results = await asyncio.gather(running.digests.send_due(sub_id), running.digests.send_due(other_id))
     assert results == ["wait", "wait"]  # not sent, so not marked sent
-    for admin in (ADMIN, OTHER_ADMIN):
-        (notice,) = await running.server.next_messages(admin)
-        assert f"Digests to chat {GROUP} are paused" in notice.text
+    (notice,) = await running.server.next_messages(ADMIN)  # the other admins are told
+    assert f"Digests to chat {OTHER_ADMIN} are paused" in notice.text and "blocked" in notice.text
     async with read(running.engine) as conn:
-        assert all(s.paused for s in await DigestRepo(conn).list(GROUP))
+        assert all(s.paused for s in await DigestRepo(conn).list(OTHER_ADMIN))
     assert await running.digests.send_due(sub_id) == "wait"
     await running.digests.catch_up()
+    assert not await running.digests.send_now(OTHER_ADMIN, None, running.clock.now() - timedelta(days=1))
+    assert await running.server.drain(ADMIN, quiet=0.2) == []  # told once
+
+
+async def test_a_digest_subscribed_in_a_group_before_the_private_rule_is_paused_not_sent(
+    running: Harness,
+) -> None:
+    now = running.clock.now()
+    await add_channel(running.engine, "alpha_news", now, posts=3, subscribers=10)
+    running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
+    running.server.open_chat(OTHER_ADMIN, "Grace")
+    async with write(running.engine) as conn:  # as /digest in a group stored it before
+        stored = await DigestRepo(conn).subscribe(GROUP, "daily", "09:00", "Europe/Berlin", [], now)
+    move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # its slot is due
+    await running.digests.catch_up()
+    for admin in (ADMIN, OTHER_ADMIN):
+        (notice,) = await running.server.next_messages(admin)
+        assert f"Digests to chat {GROUP} are paused" in notice.text and "private chat" in notice.text
+    async with read(running.engine) as conn:
+        assert all(s.paused for s in await DigestRepo(conn).list(GROUP))
+    assert await running.digests.send_due(stored.id) == "wait"
+    await running.digests.catch_up()
     assert not await running.digests.send_now(GROUP, None, running.clock.now() - timedelta(days=1))
+    assert running.server.messages(GROUP) == []  # the group never saw a digest
     for admin in (ADMIN, OTHER_ADMIN):
         assert await running.server.drain(admin, quiet=0.2) == []  # told once
 
@@ -150,13 +171,13 @@ async def test_a_digest_whose_chart_fails_is_not_sent_again(running: Harness) ->
 async def test_one_failing_subscription_does_not_stop_the_sweep(running: Harness) -> None:
     await add_channel(running.engine, "alpha_news", running.clock.now(), posts=3, subscribers=10)
     first = await subscribed(running, "/digest daily 09:00")
-    running.server.open_chat(ADMIN, chat_id=GROUP, chat_type="group", title="Team")
-    second = await subscribed(running, "/digest daily 09:00", chat_id=GROUP)
+    running.server.open_chat(OTHER_ADMIN, "Grace")
+    second = await subscribed(running, "/digest daily 09:00", user=OTHER_ADMIN)
     assert first < second  # the sweep meets the failing one first
     move_to(running, datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
     running.server.inject_retry_after(0, method="sendMessage", chat_id=ADMIN)  # a plain API error
     await running.digests.catch_up()
-    (digest,) = await running.server.next_messages(GROUP)
+    (digest,) = await running.server.next_messages(OTHER_ADMIN)
     assert digest.text.startswith("Digest since 2 Mar 09:00 CET")
     await running.digests.catch_up()  # the failed one is still due, and goes out on the next sweep
     assert any(m.text.startswith("Digest since") for m in await running.server.next_messages(ADMIN))
