@@ -21,8 +21,10 @@ NO_PROCESS = ("unhealthy: no ChannelPulse process is running on this database (n
 
 
 def span(delta: timedelta) -> str:
+    """Seconds up to 10 minutes (so an age just past its limit reads as past it), then minutes,
+    then hours."""
     seconds = max(delta.total_seconds(), 0.0)
-    if seconds < 120:
+    if seconds < 600:
         return f"{seconds:.0f}s"
     return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
 

@@ -106,7 +106,9 @@ def test_the_line_names_every_stale_component(now: datetime) -> None:
     beats = [Heartbeat(SCHEDULER, now - 10 * MIN, 2 * MIN, 7), Heartbeat(POLLING, now - 6 * MIN, 5 * MIN, 7),
              Heartbeat(COLLECTION, now - 30 * MIN, 240 * MIN, 7)]
     assert health_line(beats, now) == (
-        False, "unhealthy: stale scheduler tick 10m ago (limit 2m); bot polling 6m ago (limit 5m) (pid 7)")
+        False,
+        "unhealthy: stale scheduler tick 10m ago (limit 120s); bot polling 360s ago (limit 300s) (pid 7)",
+    )
     assert health_line([], now) == (False, NO_PROCESS)
 
 
@@ -145,7 +147,7 @@ async def test_status_check_on_the_command_line(tmp_path: Path) -> None:
         await _write_beats(url, [Heartbeat(SCHEDULER, real_now - 10 * MIN, 2 * MIN, 42)])
         stale = _check(tmp_path)
         assert stale.returncode == 1
-        assert stale.stdout.splitlines() == ["unhealthy: stale scheduler tick 10m ago (limit 2m) (pid 42)"]
+        assert stale.stdout.splitlines() == ["unhealthy: stale scheduler tick 10m ago (limit 120s) (pid 42)"]
     finally:
         lock.release()
     # Killed (no clean stop cleared its rows): nobody holds the session, whatever the rows say.
