@@ -84,8 +84,10 @@ def _simulate(path: Path, channels: int, thin: bool) -> tuple[int, float]:
                     last_id[c] = mid = last_id[c] + 1
                     date = now - timedelta(minutes=30)
                     base = 5000 + (mid * 7919 + c) % 4000
+                    # views_24h: the 23.5 h snapshot, as ERR24's rule picks between 23.5 h and 24.5 h
+                    # (as near; the fewer views).
                     new.append((c, mid, _ts(date), TEXT, _ts(date), _ts(now), _views(base, 24 * 7),
-                                _views(base, 24.5)))
+                                _views(base, 23.5)))
                     recent[c].append((mid, date, base))
                 recent[c] = [p for p in recent[c] if now - p[1] <= RECENT]
                 for mid, date, base in recent[c]:
