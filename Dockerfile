@@ -23,6 +23,8 @@ USER channelpulse
 VOLUME ["/app/data"]
 # SIGTERM is the graceful stop; compose's stop_grace_period gives it time to finish.
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
-    CMD ["python", "main.py", "status", "--json"]
+# Healthy while the running process's heartbeat is fresh (scheduler, collection, bot polling);
+# a hung process fails it, not only a database that will not open.
+HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
+    CMD ["python", "main.py", "status", "--check"]
 CMD ["python", "main.py", "run"]

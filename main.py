@@ -27,6 +27,10 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    if args.check:
+        from app.health import check_command
+
+        return asyncio.run(check_command(settings, now=datetime.now(UTC)))
     return asyncio.run(status_command(settings, as_json=args.json, now=datetime.now(UTC)))
 
 
@@ -164,7 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("status", help="tracked channels, recent runs and digests, without the bot")
-    p.add_argument("--json", action="store_true", help="as JSON, for scripts and health checks")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="as JSON, for scripts")
+    shown.add_argument("--check", action="store_true",
+                       help="health check: one line, exit 1 when the running process's heartbeat is stale")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("backup", help="a consistent copy of the SQLite database, safe while the app runs")

@@ -19,10 +19,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.liveness import COLLECTION, Liveness, PollingBeat, schedule_heartbeat, stale_limits
 from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
 from bot.digests import JOB_PREFIX, schedule_digests
 from bot.notifier import BotNotifier
+from collector.clock import Clock, RealClock
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
@@ -45,6 +47,7 @@ class App:
     scheduler: AsyncIOScheduler
     collector: Collector
     dispatcher: Dispatcher
+    liveness: Liveness
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll for updates until `stop` is set (or polling ends by itself)."""
@@ -72,13 +75,17 @@ class App:
         await self.collector.aclose()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.liveness.forget(self.engine)  # stopped, not hung: `status --check` says so
         await self.bot.session.close()
         await self.engine.dispose()
 
 
-async def start_app(wiring: Wiring) -> App:
-    """Run the start-up checks, then build and start everything but polling; StartupError on failure."""
+async def start_app(wiring: Wiring, wall_clock: Clock | None = None) -> App:
+    """Run the start-up checks, then build and start everything but polling; StartupError on failure.
+    The heartbeat is on `wall_clock` (the system's), which `status --check` compares with from
+    another process, also when the collector runs on the sandbox's faster clock."""
     settings = wiring.settings
+    liveness = Liveness(wall_clock or RealClock(), stale_limits(settings))
     engine = await _open(settings.database_url)
     try:
         bot = _bot(settings)
@@ -87,12 +94,14 @@ async def start_app(wiring: Wiring) -> App:
         raise
     try:
         username = await check_token(bot)
+        bot.session.middleware(PollingBeat(liveness))
         notifier = BotNotifier(bot, engine, settings, wiring.clock)
         collector = Collector(engine, wiring.source, wiring.gate, wiring.clock, notifier,
-                              settings.collect_interval_minutes)
+                              settings.collect_interval_minutes, alive=lambda: liveness.mark(COLLECTION))
         scheduler = AsyncIOScheduler(timezone=UTC)
         schedule_collection(scheduler, collector, settings.collect_interval_minutes)
         retry_collection_when_locked(scheduler, collector.drain)
+        schedule_heartbeat(scheduler, engine, liveness)
         digests = await schedule_digests(scheduler, engine, bot, settings, wiring.clock)
         dispatcher = create_dispatcher(engine=engine, settings=settings, clock=wiring.clock,
                                        collector=collector, digests=digests, scheduler=scheduler)
@@ -103,8 +112,9 @@ async def start_app(wiring: Wiring) -> App:
             raise StartupError(str(exc)) from None
         raise
     logging.getLogger("apscheduler.executors.default").addFilter(_drop_shutdown_cancel)
+    await liveness.record(engine)  # alive from the start; the scheduler writes it every tick
     scheduler.start()
-    return App(wiring, engine, bot, username, scheduler, collector, dispatcher)
+    return App(wiring, engine, bot, username, scheduler, collector, dispatcher, liveness)
 
 
 async def summary(app: App) -> list[str]:

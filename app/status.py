@@ -23,6 +23,7 @@ from storage.models import Channel
 from storage.posts import PostRepo
 from storage.runs import RunRepo
 from storage.schedule import ScheduleRepo
+from storage.size import DatabaseSize, database_size
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,14 @@ class StatusReport:
     digests: tuple[DigestStatus, ...]
     account: AccountSummary  # the collector account's ledger: requests, FloodWaits, a block
     account_line: str  # the same in one line
+    size: DatabaseSize | None = None  # on disk and in use
 
 
 async def gather_status(
     engine: AsyncEngine, now: datetime, session: Path | None = None, runs: int = 10
 ) -> StatusReport:
     """Read everything `status` shows in one read transaction, and who holds `session`'s lock."""
-    process, pid = _process(session)
+    process, pid = process_of(session)
     schema = await current_revision(engine)
     async with read(engine) as conn:
         tracked = await ChannelRepo(conn).list_all()
@@ -99,6 +101,7 @@ async def gather_status(
         recent = await RunRepo(conn).recent(limit=runs)
         subs = await DigestRepo(conn).list()
         schedule = await ScheduleRepo(conn).get(JOB_ID)
+        size = await database_size(conn)
     account = await AccountLedger(engine, RealClock()).summary(now=now)
     # Only the process that recorded the schedule runs it; a stopped one's times mean nothing.
     live = schedule if schedule and (process == "unknown" or pid == schedule.pid) else None
@@ -150,10 +153,13 @@ async def gather_status(
         ),
         account=account,
         account_line=describe(account),
+        size=size,
     )
 
 
-def _process(session: Path | None) -> tuple[str, int | None]:
+def process_of(session: Path | None) -> tuple[str, int | None]:
+    """("running", its pid) when a process holds `session`'s lock, ("stopped", None) when none
+    does, ("unknown", None) when the OS cannot say."""
     if session is None:
         return "unknown", None
     try:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from app.status import LAYERS, ChannelStatus, StatusReport
 from storage.channels import COLLECTABLE
+from storage.size import DatabaseSize
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -54,6 +55,22 @@ def channel_next(c: ChannelStatus, report: StatusReport) -> str:
     return "at start" if c.due_at is None or c.due_at <= now else f"after {when(c.due_at, now)}"
 
 
+def size_line(size: DatabaseSize) -> str:
+    """`Database size: 1.2 GiB on disk, 310.4 MiB in use`."""
+    if size.file_bytes is None:
+        return f"Database size: {human_bytes(size.used_bytes)}"
+    # The rest is the write-ahead log and free pages, which new rows reuse (storage/size.py).
+    return f"Database size: {human_bytes(size.file_bytes)} on disk, {human_bytes(size.used_bytes)} in use"
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
 def _span(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -73,6 +90,8 @@ def render_status(report: StatusReport, console: Console) -> None:
         f"next collection: {next_collection(report)}"
     )
     console.print(report.account_line, highlight=False)
+    if report.size is not None:
+        console.print(size_line(report.size), highlight=False)
     if not report.channels:
         console.print("No channels tracked yet: send /add_channel @name to the bot, "
                       "or run `python main.py collect @name`.")

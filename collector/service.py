@@ -27,6 +27,7 @@ from collector.source import (
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
+from storage.retention import thin_snapshots
 from storage.runs import RunRepo
 from storage.schedule import JobSchedule, ScheduleRepo
 
@@ -64,12 +65,14 @@ class CollectorState:
 class Collector:
     def __init__(
         self, engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock,
-        notifier: Notifier, interval_minutes: int = 60,
+        notifier: Notifier, interval_minutes: int = 60, alive: Callable[[], None] | None = None,
     ) -> None:
-        """`source` sends every request through `gate`, whose pacer paces this collector too."""
+        """`source` sends every request through `gate`, whose pacer paces this collector too;
+        `alive` is called at each sign of progress (a round begun or ended, a channel run ended)."""
         self.engine, self.source, self.gate, self.clock = engine, source, gate, clock
         self.pacer, self.pacing = gate.pacer, gate.config
         self.notifier = notifier
+        self._alive = alive or (lambda: None)
         self.interval = timedelta(minutes=interval_minutes)
         self._stop: set[int] = set()
         self.outcomes = RunOutcomes(engine, gate, clock, notifier)
@@ -136,6 +139,7 @@ class Collector:
         current = asyncio.current_task()
         if current is not None:
             self._tasks.add(current)  # so aclose() can stop a drain the scheduler started
+        self._alive()
         try:
             await self._save_schedule(running=True)
             while True:
@@ -151,6 +155,7 @@ class Collector:
                     break
                 tried.add(channel.id)
                 await self._collect_one(channel)
+                self._alive()
         finally:
             if current is not None:
                 self._tasks.discard(current)
@@ -163,6 +168,8 @@ class Collector:
             finally:
                 self._draining = False
                 self._tried = set()
+        await self._thin()
+        self._alive()
         if self._woken:
             # Woken while this drain was finishing: the scheduler would skip that wake as an
             # overlapping run of this very job, and the channel would wait a whole interval.
@@ -170,6 +177,17 @@ class Collector:
             task = asyncio.get_running_loop().create_task(self.drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def _thin(self) -> None:
+        """Thin the snapshots of posts that aged past what analytics compare, a bounded amount
+        per round (storage/retention.py), between rounds so no channel run waits for it."""
+        try:
+            done = await thin_snapshots(self.engine, self.clock.now())
+        except OperationalError as exc:
+            log.warning("could not thin counter snapshots this round: %s", exc)
+            return
+        if done.posts:
+            log.info("thinned the counter snapshots of %d post(s): %d deleted", done.posts, done.deleted)
 
     async def _collect_one(self, channel: Channel) -> None:
         self._channel, self._current, self._progress = channel.username, channel.id, None

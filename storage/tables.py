@@ -106,6 +106,8 @@ posts = Table(
     # Views at the snapshot nearest 24 h of age (20-48 h), kept from the snapshots by PostRepo
     # (storage/views_24h.py); NULL when the post has no such snapshot.
     Column("views_24h", Integer),
+    # When its counter snapshots were thinned to the ones analytics still read (storage/retention.py).
+    Column("thinned_at", UTCDateTime),
 )
 
 runs = Table(
@@ -216,6 +218,17 @@ job_schedule = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# The running process's signs of life, one row per component, for `status --check`
+# (storage/heartbeats.py).
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("component", String(32), primary_key=True),
+    Column("beat_at", UTCDateTime, nullable=False),  # its last sign of life, on the wall clock
+    Column("stale_after_seconds", Float, nullable=False),  # older than this: the component hangs
+    Column("pid", Integer, nullable=False),
+)
+
 
 # The account ledger: what the collector's Telegram account has sent and been told, kept in the
 # database because Telegram's limits bind the account, not the process (a restart must not forget
@@ -268,6 +281,11 @@ account_resolves = Table(
 )
 
 Index("ix_posts_channel_date", posts.c.channel_id, posts.c.date)
+# Only posts not thinned yet: the thinner finds the next ones without walking every old post.
+Index(
+    "ix_posts_unthinned", posts.c.date,
+    sqlite_where=posts.c.thinned_at.is_(None), postgresql_where=posts.c.thinned_at.is_(None),
+)
 Index("ix_runs_channel_started", runs.c.channel_id, runs.c.started_at)
 Index("ix_subscriber_snapshots_taken", subscriber_snapshots.c.channel_id, subscriber_snapshots.c.taken_at)
 Index("ix_account_requests_account_at", account_requests.c.account_id, account_requests.c.at)

@@ -79,7 +79,7 @@ def test_deployment_names_files_that_exist_and_says_they_were_not_run() -> None:
     text = _section("Deployment")
     for path in ("deploy/channelpulse.service", "Dockerfile", "docker-compose.yml"):
         assert f"`{path}`" in text and (ROOT / path).is_file()
-    assert "python main.py status --json" in text
+    assert "python main.py status --json" in text and "python main.py status --check" in text
     assert "no container engine" in text
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 import main
+from app.health import NO_PROCESS
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-HEALTH = ["python", "main.py", "status", "--json"]
+HEALTH = ["python", "main.py", "status", "--check"]
 
 
 def _unit() -> dict[str, list[str]]:
@@ -87,13 +88,15 @@ def test_dockerignore_keeps_secrets_and_state_out_of_the_image() -> None:
 
 
 @pytest.mark.parametrize("prepare", ["fresh", "existing"])
-def test_the_health_check_command_passes_in_a_fresh_and_a_used_data_folder(
+def test_the_health_check_command_fails_in_one_line_where_no_process_runs(
     tmp_path: Path, prepare: str
 ) -> None:
+    """A database that opens is not health: the check reads the running process's heartbeat
+    (tests/app/test_liveness.py, and the drill that runs the real process)."""
     command = [sys.executable, str(ROOT / "main.py"), *HEALTH[2:]]
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite+aiosqlite:///data/pulse.db"}
     runs = 2 if prepare == "existing" else 1
     for _ in range(runs):
         proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["schema"]
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout.splitlines() == [NO_PROCESS]

@@ -1,6 +1,8 @@
+import asyncio
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -229,3 +231,19 @@ async def test_a_run_skipped_while_the_last_one_drained_moves_the_schedule_on(
     report = await gather_status(engine, now)
     assert report.next_run == now + timedelta(minutes=50)
     assert report.next_collection == now + timedelta(minutes=50)
+
+
+async def test_status_shows_the_database_size_on_disk_and_in_use(
+    engine: AsyncEngine, now: datetime, db_url: str
+) -> None:
+    path = db_url.split("///", 1)[1]
+    report = await gather_status(engine, now)
+    assert report.size is not None and report.size.file_bytes is not None
+    on_disk = await asyncio.to_thread(
+        lambda: sum(os.path.getsize(p) for p in (path, f"{path}-wal") if os.path.exists(p)))
+    assert report.size.file_bytes == on_disk
+    assert 0 < report.size.used_bytes <= on_disk
+    assert status_json(report)["size"] == {"used_bytes": report.size.used_bytes, "file_bytes": on_disk}
+    out = io.StringIO()
+    render_status(report, Console(file=out, width=250))
+    assert re.search(r"^Database size: [\d.]+ KiB on disk, [\d.]+ KiB in use$", out.getvalue(), re.M)

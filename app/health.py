@@ -1,0 +1,72 @@
+"""`python main.py status --check`: is the running process alive? One line, exit 0 or 1, for the
+container health checks. It reads the heartbeat the process writes (app/liveness.py)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from typing import IO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.status import process_of
+from settings import Settings
+from storage.db import is_locked, read
+from storage.heartbeats import Heartbeat, HeartbeatRepo
+from storage.migrate import SchemaTooNewError, open_database
+
+NAMES = {"scheduler": "scheduler tick", "collection": "collection round", "polling": "bot polling"}
+NO_PROCESS = ("unhealthy: no ChannelPulse process is running on this database (no heartbeat: "
+              "`python main.py run` never ran here, or stopped)")
+
+
+def span(delta: timedelta) -> str:
+    """Seconds up to 10 minutes (so an age just past its limit reads as past it), then minutes,
+    then hours."""
+    seconds = max(delta.total_seconds(), 0.0)
+    if seconds < 600:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
+
+
+def health_line(beats: list[Heartbeat], now: datetime, process: str = "unknown") -> tuple[bool, str]:
+    """(healthy, the one line saying so or naming what is stale). `process`: whether a process
+    holds the session lock ("running", "stopped" or "unknown"), which tells a killed process at once."""
+    if not beats:
+        return False, NO_PROCESS
+    pids = ", ".join(sorted({str(b.pid) for b in beats}))
+    if process == "stopped":
+        newest = max(b.beat_at for b in beats)
+        return False, (f"unhealthy: no ChannelPulse process is running (pid {pids} last beat "
+                       f"{span(now - newest)} ago and ended without a clean stop)")
+    stale = [b for b in beats if b.stale(now)]
+    if stale:
+        what = "; ".join(
+            f"{NAMES.get(b.component, b.component)} {span(b.age(now))} ago (limit {span(b.stale_after)})"
+            for b in stale
+        )
+        return False, f"unhealthy: stale {what} (pid {pids})"
+    fresh = ", ".join(f"{NAMES.get(b.component, b.component)} {span(b.age(now))} ago" for b in beats)
+    return True, f"healthy: {fresh} (pid {pids})"
+
+
+async def check_command(settings: Settings, now: datetime, out: IO[str] | None = None) -> int:
+    """Print the health line; 0 when every component of the running process is fresh, else 1."""
+    out = out if out is not None else sys.stdout
+    try:
+        engine = await open_database(settings.database_url)
+    except (SchemaTooNewError, SQLAlchemyError, OSError) as exc:
+        if is_locked(exc):
+            raise  # main.py says what to do about a database that stayed busy, as for every command
+        text = str(getattr(exc, "orig", None) or exc).splitlines()
+        print(f"unhealthy: cannot open the database: {text[0] if text else type(exc).__name__}", file=out)
+        return 1
+    try:
+        async with read(engine) as conn:
+            beats = await HeartbeatRepo(conn).list()
+    finally:
+        await engine.dispose()
+    process, _ = process_of(settings.telegram_session)
+    healthy, line = health_line(beats, now, process)
+    print(line, file=out)
+    return 0 if healthy else 1
