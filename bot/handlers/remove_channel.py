@@ -64,7 +64,7 @@ async def on_remove_choice(
 
 def build_router() -> Router:
     """This module's handlers on a fresh router (see `get_routers`)."""
-    router = Router(name="remove")
+    router = Router(name="remove_channel")
     router.message.register(cmd_remove_channel, Command("remove_channel"))
     router.callback_query.register(
         on_remove_choice, RemoveChoice.filter(F.action.in_({"delete", "keep", "cancel"}))
