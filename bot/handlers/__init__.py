@@ -2,19 +2,19 @@
 not on each handler.
 
 A command's handler lives in the module named after it: /add_channel in `add_channel.py`, /pause in
-`pause.py`. The other modules here answer what is not a command of ours (`fallback`, `groups`,
-`outsiders`) or fails (`errors`)."""
+`pause.py`; /digest in `bot/digest/handler.py`, with the rest of its feature. The other modules
+here answer what is not a command of ours (`fallback`, `groups`, `outsiders`) or fails (`errors`)."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
+from bot.digest import handler as digest
 from bot.filters import BUTTON_IN_PRIVATE, IN_PRIVATE, IsAdmin
 from bot.handlers import (
     add_channel,
     channels,
     chart,
-    digest,
     errors,
     export,
     fallback,

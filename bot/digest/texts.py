@@ -1,4 +1,5 @@
-"""Replies of /digest: the chat's subscriptions and what a change did."""
+"""What the bot writes about digests: the digest itself, and the replies of /digest (a chat's
+subscriptions and what a change did)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from analytics.digest import DigestChannel, DigestContent
 from analytics.service import status_note
-from bot.digest_args import WEEKDAYS
+from bot.digest.parse import WEEKDAYS
 from bot.render import esc, human, pct, signed, when
 from bot.render_stats import link
 from storage.models import Channel, DigestSubscription
