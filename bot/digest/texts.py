@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from analytics.digest import DigestChannel, DigestContent
 from analytics.service import status_note
 from bot.digest.parse import WEEKDAYS
-from bot.render import esc, human, pct, signed, when
+from bot.render import esc, heading, human, pct, signed, when
 from bot.render_stats import link
 from storage.models import Channel, DigestSubscription
 
@@ -62,7 +62,7 @@ def unsubscribed(deleted: int, narrowed: int, some_channels: bool) -> str:
 
 
 def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
-    name = f"<b>{esc(c.title)}</b> (@{esc(c.username)})" if c.title else f"<b>@{esc(c.username)}</b>"
+    name = heading(c)
     note = status_note(c.status, c.status_reason)
     if c.posts is None:
         if c.last_collected_at is not None:

@@ -11,8 +11,7 @@ from analytics.charts import channel_charts
 from bot.args import ref_and_window, tracked
 from bot.clock import Clock
 from bot.delivery import obeying_retry_after, reply
-from bot.render import caption, esc
-from bot.render_stats import heading
+from bot.render import caption, esc, heading
 from settings import Settings
 
 
@@ -27,10 +26,10 @@ async def cmd_chart(
     if channel is None:
         return
     if channel.last_collected_at is None:
-        await reply(message, f"{heading(channel.title, channel.username)} is not collected yet; no chart.")
+        await reply(message, f"{heading(channel)} is not collected yet; no chart.")
         return
     pngs = await channel_charts(engine, channel.id, window, clock.now(), settings.digest_timezone)
-    name = heading(channel.title, channel.username)
+    name = heading(channel)
     captions = (
         f"{name}: views per post and subscribers, {window.label}",
         f"{name}: median views by weekday and hour ({esc(settings.digest_timezone)}), {window.label}",

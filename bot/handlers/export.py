@@ -13,7 +13,7 @@ from analytics.export import load_export, render_export
 from bot.args import ref_arg, tracked
 from bot.commands import usage
 from bot.delivery import obeying_retry_after, reply
-from bot.render_channels import channel_name
+from bot.render import heading
 
 
 async def cmd_export(message: Message, command: CommandObject, engine: AsyncEngine) -> None:
@@ -35,7 +35,7 @@ async def cmd_export(message: Message, command: CommandObject, engine: AsyncEngi
     what = "counter snapshots" if series else "posts"
     document = BufferedInputFile(body, name)
     await obeying_retry_after(
-        lambda: message.answer_document(document, caption=f"{channel_name(channel)}: {data.rows} {what}")
+        lambda: message.answer_document(document, caption=f"{heading(channel)}: {data.rows} {what}")
     )
 
 
