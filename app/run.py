@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.liveness import COLLECTION, Liveness, PollingBeat, schedule_heartbeat, stale_limits
 from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
-from bot.digests import JOB_PREFIX, schedule_digests
+from bot.digest.jobs import JOB_PREFIX, schedule_digests
 from bot.notifier import BotNotifier
 from collector.clock import Clock, RealClock
 from collector.job import JOB_ID, schedule_collection

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot, create_dispatcher
-from bot.digests import Digests
+from bot.digest.jobs import Digests
 from bot.notifier import BotNotifier
 from collector.clock import ScaledClock
 from collector.pacing import PacingConfig

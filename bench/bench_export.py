@@ -3,7 +3,7 @@
 The bot, the scheduler and the collector share one event loop, so every millisecond /export holds
 it is a millisecond no other admin gets an answer. Measured for a channel of 10,000 posts (CSV of
 posts) and of 100,000 counter snapshots (CSV of series): the reading (in slices, on the loop) and
-the building (in a thread), as `bot/handlers/posts.py` does them. The median of 3 runs.
+the building (in a thread), as `bot/handlers/export.py` does them. The median of 3 runs.
 
 Run: `.venv/bin/python -m bench bench_export`.
 """

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bot.app import create_bot, create_dispatcher
-from bot.digests import Digests
+from bot.digest.jobs import Digests
 from bot.handlers.errors import BUSY
 from bot.notifier import BotNotifier
 from collector.clock import ScaledClock

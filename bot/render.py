@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 _TAG = re.compile(r"<(/?)[a-zA-Z][^>]*>")
@@ -22,6 +23,24 @@ CAPTION_LIMIT = 1024
 def esc(value: object) -> str:
     """Escape anything that did not come from our own templates (titles, usernames, post text)."""
     return html.escape(str(value), quote=False)
+
+
+class Named(Protocol):
+    """A channel as any layer describes it: a stored `Channel`, a summary row, a digest's channel."""
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+def heading(channel: Named) -> str:
+    """How every reply names a channel: the title in bold with the @username beside it, both
+    escaped; the bold @username alone when the channel has no title."""
+    if channel.title:
+        return f"<b>{esc(channel.title)}</b> (@{esc(channel.username)})"
+    return f"<b>@{esc(channel.username)}</b>"
 
 
 def human(n: float | None) -> str:

@@ -5,16 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.render import esc, human, when
+from bot.render import esc, heading, human, when
 from storage.counts import ChannelCounts
 from storage.models import Channel
-
-
-def channel_name(channel: Channel) -> str:
-    """The title in bold with the @username beside it, both escaped."""
-    if channel.title:
-        return f"<b>{esc(channel.title)}</b> (@{esc(channel.username)})"
-    return f"<b>@{esc(channel.username)}</b>"
 
 
 def status_words(channel: Channel) -> str:
@@ -51,7 +44,7 @@ def render_channels(
         upcoming = next_collection(ch, collect_at.get(ch.id), now, tz)
         lines += [
             "",
-            f"{channel_name(ch)} — {status_words(ch)}",
+            f"{heading(ch)} — {status_words(ch)}",
             f"{human(tally.posts)} posts stored · {human(tally.subscribers)} subscribers",
             f"last collected: {when(ch.last_collected_at, tz)} · next: {upcoming}",
         ]
@@ -64,24 +57,24 @@ def not_tracked(username: str) -> str:
 
 def paused(channel: Channel, already: bool) -> str:
     if already:
-        return f"{channel_name(channel)} is already paused. /resume @{esc(channel.username)} restarts it."
-    return f"Paused {channel_name(channel)}. Its data is kept; /resume @{esc(channel.username)} restarts it."
+        return f"{heading(channel)} is already paused. /resume @{esc(channel.username)} restarts it."
+    return f"Paused {heading(channel)}. Its data is kept; /resume @{esc(channel.username)} restarts it."
 
 
 def resumed(channel: Channel, already: bool) -> str:
     if already:
-        return f"{channel_name(channel)} is being collected already; nothing to resume."
-    return f"Resumed {channel_name(channel)}. It will be collected in the next round."
+        return f"{heading(channel)} is being collected already; nothing to resume."
+    return f"Resumed {heading(channel)}. It will be collected in the next round."
 
 
 def confirm_remove(channel: Channel, posts: int) -> str:
     return (
-        f"Stop tracking {channel_name(channel)}?\n"
+        f"Stop tracking {heading(channel)}?\n"
         f"{human(posts)} posts are stored. Delete them, or keep them for /stats and /export?"
     )
 
 
 def removed(channel: Channel, kept: bool) -> str:
     if kept:
-        return f"Stopped tracking {channel_name(channel)}; its stored data is kept."
-    return f"Stopped tracking {channel_name(channel)} and deleted its stored data."
+        return f"Stopped tracking {heading(channel)}; its stored data is kept."
+    return f"Stopped tracking {heading(channel)} and deleted its stored data."

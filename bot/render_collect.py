@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.render import esc, human, when
-from bot.render_channels import channel_name, status_words
+from bot.render import esc, heading, human, when
+from bot.render_channels import status_words
 from collector.capacity import Load, describe_load
 from collector.ledger import describe
 from collector.service import CollectorState, EnqueueOutcome
@@ -76,18 +76,18 @@ def pause_end(until: datetime, now: datetime, tz: str) -> str:
 
 def first_collection_done(channel: Channel, posts_stored: int) -> str:
     return (
-        f"First collection of {channel_name(channel)} is done: {human(posts_stored)} posts stored.\n"
+        f"First collection of {heading(channel)} is done: {human(posts_stored)} posts stored.\n"
         f"Try /stats @{esc(channel.username)} or /chart @{esc(channel.username)}"
     )
 
 
 def channel_failed(channel: Channel, reason: str) -> str:
-    return f"Could not collect {channel_name(channel)}: {esc(reason)}"
+    return f"Could not collect {heading(channel)}: {esc(reason)}"
 
 
 def flood_postponed(channel: Channel, seconds: float) -> str:
     return (
-        f"Telegram asked the collector to wait {seconds:,.0f} s before reading {channel_name(channel)}; "
+        f"Telegram asked the collector to wait {seconds:,.0f} s before reading {heading(channel)}; "
         "it was postponed to a later round, and the collector asks Telegram nothing until the wait is over."
     )
 

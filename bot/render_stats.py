@@ -7,7 +7,7 @@ from html import escape
 
 from analytics.metrics import TopPost, WindowMetrics
 from analytics.service import ChannelSummary, OverviewRow, PostHistory, coverage_notes, status_note
-from bot.render import clip, esc, human, pct, signed, when
+from bot.render import clip, esc, heading, human, pct, signed, when
 
 # A post's excerpt is a few words, but one "word" can be a 5,000-character URL.
 EXCERPT_CHARS = 100
@@ -15,12 +15,6 @@ EXCERPT_CHARS = 100
 
 def link(url: str, text: str) -> str:
     return f'<a href="{escape(url, quote=True)}">{esc(clip(text, EXCERPT_CHARS))}</a>'
-
-
-def heading(title: str | None, username: str) -> str:
-    if title:
-        return f"<b>{esc(title)}</b> (@{esc(username)})"
-    return f"<b>@{esc(username)}</b>"
 
 
 def _ratio(value: float | None) -> str:
@@ -61,7 +55,7 @@ def _tops(title: str, posts: Sequence[TopPost], figure: Callable[[TopPost], str]
 
 
 def render_summary(s: ChannelSummary) -> str:
-    head = f"{heading(s.title, s.username)} — {esc(s.window_label)}"
+    head = f"{heading(s)} — {esc(s.window_label)}"
     note = status_note(s.status, s.status_reason, start=True)
     if s.current is None:
         if s.unread:
@@ -123,7 +117,7 @@ def render_overview(rows: Sequence[OverviewRow], label: str, tz: str) -> str:
         return "No channels tracked yet. Add one with /add_channel @name"
     lines = [f"<b>All channels</b> — {esc(label)}"]
     for i, r in enumerate(rows, 1):
-        name = heading(r.title, r.username)
+        name = heading(r)
         note = status_note(r.status, r.status_reason)
         if r.last_collected_at is None:
             why = esc(note) if note and r.status == "failed" else "not collected yet"

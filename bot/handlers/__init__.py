@@ -1,21 +1,30 @@
 """The bot's routers, assembled once: the admin filter and the private-chat rule sit on the parents,
-not on each handler."""
+not on each handler.
+
+A command's handler lives in the module named after it: /add_channel in `add_channel.py`, /pause in
+`pause.py`; /digest in `bot/digest/handler.py`, with the rest of its feature. The other modules
+here answer what is not a command of ours (`fallback`, `groups`, `outsiders`) or fails (`errors`)."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
+from bot.digest import handler as digest
 from bot.filters import BUTTON_IN_PRIVATE, IN_PRIVATE, IsAdmin
 from bot.handlers import (
-    add,
+    add_channel,
     channels,
-    digest,
+    chart,
     errors,
+    export,
     fallback,
     groups,
+    help,
     outsiders,
-    posts,
-    remove,
+    pause,
+    post,
+    remove_channel,
+    resume,
     start,
     stats,
     status,
@@ -37,12 +46,17 @@ def get_routers() -> list[Router]:
     private.callback_query.filter(BUTTON_IN_PRIVATE)
     private.include_routers(
         start.build_router(),
-        add.build_router(),
+        help.build_router(),
+        add_channel.build_router(),
         channels.build_router(),
+        pause.build_router(),
+        resume.build_router(),
         stats.build_router(),
-        posts.build_router(),
+        chart.build_router(),
+        post.build_router(),
+        export.build_router(),
         status.build_router(),
-        remove.build_router(),
+        remove_channel.build_router(),
         digest.build_router(),
         fallback.build_router(),  # last: whatever no command handler took
     )

@@ -1,13 +1,13 @@
-"""/start and /help."""
+"""/start: the greeting, and the command menu for an admin who had not opened the bot before."""
 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import CommandStart
 from aiogram.types import Message
 
 from bot.delivery import reply
-from bot.render_help import render_help, render_start
+from bot.render_help import render_start
 from bot.startup import register_admin_commands
 
 
@@ -19,13 +19,8 @@ async def cmd_start(message: Message) -> None:
     await reply(message, render_start(name))
 
 
-async def cmd_help(message: Message) -> None:
-    await reply(message, render_help())
-
-
 def build_router() -> Router:
     """This module's handlers on a fresh router (see `get_routers`)."""
     router = Router(name="start")
     router.message.register(cmd_start, CommandStart())
-    router.message.register(cmd_help, Command("help"))
     return router

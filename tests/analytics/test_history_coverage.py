@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary, digest_content, overview
 from analytics.windows import parse_window
-from bot.render_digest import render_digest
+from bot.digest.texts import render_digest
 from bot.render_stats import render_overview, render_summary
 from sandbox.botapi_html import parse_html
 from storage.channels import ChannelRepo

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot, create_dispatcher
-from bot.digests import Digests
+from bot.digest.jobs import Digests
 from bot.notifier import BotNotifier
 from collector.clock import VirtualClock
 from collector.pacing import PacingConfig

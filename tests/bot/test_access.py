@@ -6,7 +6,7 @@ import pytest
 
 from bot.commands import COMMANDS
 from bot.handlers.outsiders import REFUSAL
-from bot.handlers.remove import confirm_keyboard
+from bot.handlers.remove_channel import confirm_keyboard
 from bot.render_help import only_in_private
 from storage.db import read
 from storage.digests import DigestRepo

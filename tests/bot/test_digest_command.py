@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.digest_args import (
+from bot.digest.parse import (
     DigestArgsError,
     DigestList,
     DigestNow,

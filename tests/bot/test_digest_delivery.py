@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digests import CATCH_UP_JOB, Digests, job_id, schedule_digests
+from bot.digest.jobs import CATCH_UP_JOB, Digests, job_id, schedule_digests
 from storage.db import read, write
 from storage.digests import DigestRepo
 from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.exceptions import TelegramAPIError
 
-from bot.digests import Digests
+from bot.digest.jobs import Digests
 from storage.db import read
 from storage.digests import DeliveryRepo
 from tests.bot.conftest import ADMIN, Harness

@@ -162,7 +162,7 @@ async def test_an_update_that_already_replied_is_not_handled_again(
 async def test_an_update_that_already_wrote_is_not_handled_again(
     running: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.handlers import digest
+    from bot.digest import handler as digest
 
     calls = []
 

@@ -1,4 +1,5 @@
-"""Replies of /digest: the chat's subscriptions and what a change did."""
+"""What the bot writes about digests: the digest itself, and the replies of /digest (a chat's
+subscriptions and what a change did)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from analytics.digest import DigestChannel, DigestContent
 from analytics.service import status_note
-from bot.digest_args import WEEKDAYS
-from bot.render import esc, human, pct, signed, when
+from bot.digest.parse import WEEKDAYS
+from bot.render import esc, heading, human, pct, signed, when
 from bot.render_stats import link
 from storage.models import Channel, DigestSubscription
 
@@ -61,7 +62,7 @@ def unsubscribed(deleted: int, narrowed: int, some_channels: bool) -> str:
 
 
 def _digest_channel(c: DigestChannel, tz: str) -> list[str]:
-    name = f"<b>{esc(c.title)}</b> (@{esc(c.username)})" if c.title else f"<b>@{esc(c.username)}</b>"
+    name = heading(c)
     note = status_note(c.status, c.status_reason)
     if c.posts is None:
         if c.last_collected_at is not None:

@@ -1,8 +1,6 @@
-"""/post (one post's counters over time, with its chart) and /export (a CSV document)."""
+"""/post: one post's counters over time, with its chart."""
 
 from __future__ import annotations
-
-import asyncio
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -10,14 +8,12 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.charts import post_history_chart
-from analytics.export import load_export, render_export
 from analytics.service import post_history
 from bot.args import ref_arg, tracked
 from bot.clock import Clock
 from bot.commands import usage
 from bot.delivery import obeying_retry_after, reply
 from bot.render import esc
-from bot.render_channels import channel_name
 from bot.render_stats import render_post_history
 from settings import Settings
 
@@ -50,32 +46,8 @@ async def cmd_post(
         )
 
 
-async def cmd_export(message: Message, command: CommandObject, engine: AsyncEngine) -> None:
-    parsed = await ref_arg(message, command, words=2)
-    if parsed is None:
-        return
-    ref, rest = parsed
-    if rest not in ([], ["series"]):
-        await reply(message, usage("export"))
-        return
-    channel = await tracked(message, engine, ref)
-    if channel is None:
-        return
-    series = bool(rest)
-    data = await load_export(engine, channel.id, series=series)
-    # Building the CSV of 100k snapshots takes a second: off the event loop, so the bot keeps answering.
-    body = await asyncio.to_thread(lambda: render_export(data, "csv").encode("utf-8"))
-    name = f"{channel.username}-{'snapshots' if series else 'posts'}.csv"
-    what = "counter snapshots" if series else "posts"
-    document = BufferedInputFile(body, name)
-    await obeying_retry_after(
-        lambda: message.answer_document(document, caption=f"{channel_name(channel)}: {data.rows} {what}")
-    )
-
-
 def build_router() -> Router:
     """This module's handlers on a fresh router (see `get_routers`)."""
-    router = Router(name="posts")
+    router = Router(name="post")
     router.message.register(cmd_post, Command("post"))
-    router.message.register(cmd_export, Command("export"))
     return router

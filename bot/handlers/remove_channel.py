@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.args import channel_arg
 from bot.delivery import obeying_retry_after, reply
-from bot.render_channels import channel_name, confirm_remove, removed
+from bot.render import heading
+from bot.render_channels import confirm_remove, removed
 from bot.tracking import get_channel, posts_stored, remove_channel
 from collector.service import Collector
 from storage.models import Channel
@@ -50,7 +51,7 @@ async def on_remove_choice(
     if channel is None or channel.username != callback_data.username:
         text = "That channel is no longer tracked."
     elif callback_data.action == "cancel":
-        text = f"Kept tracking {channel_name(channel)}; nothing changed."
+        text = f"Kept tracking {heading(channel)}; nothing changed."
     else:
         keep = callback_data.action == "keep"
         await remove_channel(collector, channel, keep_data=keep)
@@ -64,7 +65,7 @@ async def on_remove_choice(
 
 def build_router() -> Router:
     """This module's handlers on a fresh router (see `get_routers`)."""
-    router = Router(name="remove")
+    router = Router(name="remove_channel")
     router.message.register(cmd_remove_channel, Command("remove_channel"))
     router.callback_query.register(
         on_remove_choice, RemoveChoice.filter(F.action.in_({"delete", "keep", "cancel"}))

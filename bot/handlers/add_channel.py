@@ -26,6 +26,6 @@ async def cmd_add_channel(message: Message, command: CommandObject, collector: C
 
 def build_router() -> Router:
     """This module's handlers on a fresh router (see `get_routers`)."""
-    router = Router(name="add")
+    router = Router(name="add_channel")
     router.message.register(cmd_add_channel, Command("add_channel"))
     return router

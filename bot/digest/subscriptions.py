@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.schedule import previous_slot
-from bot.digest_args import DigestSubscribe
+from bot.digest.parse import DigestSubscribe
 from bot.refs import ChannelRef
 from storage.channels import ChannelRepo
 from storage.db import read, write

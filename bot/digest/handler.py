@@ -11,12 +11,12 @@ from analytics.schedule import next_slot
 from bot.clock import Clock
 from bot.commands import usage
 from bot.delivery import reply
-from bot.digest_args import DigestArgsError, DigestList, DigestOff, DigestSubscribe, parse_digest_args
-from bot.digest_subs import NotTrackedError, chat_subscriptions, now_request, subscribe, unsubscribe
-from bot.digests import Digests
+from bot.digest.jobs import Digests
+from bot.digest.parse import DigestArgsError, DigestList, DigestOff, DigestSubscribe, parse_digest_args
+from bot.digest.subscriptions import NotTrackedError, chat_subscriptions, now_request, subscribe, unsubscribe
+from bot.digest.texts import render_subscriptions, subscribed, unsubscribed
 from bot.render import esc, when
 from bot.render_channels import not_tracked
-from bot.render_digest import render_subscriptions, subscribed, unsubscribed
 from settings import Settings
 
 

@@ -22,9 +22,9 @@ from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock
 from bot.delivery import obeying_retry_after, send_html, send_parts
-from bot.digest_subs import covered_channels
+from bot.digest.subscriptions import covered_channels
+from bot.digest.texts import render_digest
 from bot.render import split_message
-from bot.render_digest import render_digest
 from settings import Settings
 from storage.db import read, write
 from storage.digests import DeliveryRepo, DigestDelivery, DigestRepo

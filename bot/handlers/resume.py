@@ -1,0 +1,30 @@
+"""/resume: collect a paused channel again, from the next round."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.args import channel_arg
+from bot.delivery import reply
+from bot.render_channels import resumed
+from bot.tracking import set_paused
+from collector.service import Collector
+
+
+async def cmd_resume(
+    message: Message, command: CommandObject, engine: AsyncEngine, collector: Collector
+) -> None:
+    channel = await channel_arg(message, command, engine)
+    if channel is not None:
+        changed = await set_paused(collector, channel, pause=False)
+        await reply(message, resumed(channel, already=not changed))
+
+
+def build_router() -> Router:
+    """This module's handlers on a fresh router (see `get_routers`)."""
+    router = Router(name="resume")
+    router.message.register(cmd_resume, Command("resume"))
+    return router
