@@ -9,13 +9,13 @@ from statistics import median
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.alerts import AlertRepo
 from storage.channels import ChannelRepo
 from storage.db import read, write
-from storage.digests import AlertRepo
 from storage.models import Alert, Channel
 from storage.queries import last_alert_at, snapshot_ages
 from storage.runs import RunRepo
-from storage.subscriber_counts import first_subscribers, subscribers_at
+from storage.subscribers import first_subscribers, subscribers_at
 
 SUBSCRIBERS, VIRAL, CHANNEL = "subscribers", "viral", "channel"
 VIRAL_FACTOR = 3.0

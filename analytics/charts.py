@@ -23,7 +23,7 @@ from analytics.windows import Window
 from storage.channels import ChannelRepo
 from storage.db import read
 from storage.queries import PostRow, collapsed_posts
-from storage.subscriber_counts import SubscriberPoint, subscriber_series
+from storage.subscribers import SubscriberPoint, subscriber_series
 
 if TYPE_CHECKING:
     from analytics.service import PostHistory

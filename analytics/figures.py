@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics.metrics import WindowMetrics, window_metrics
 from storage.queries import PostRow, collapsed_posts
-from storage.subscriber_counts import SubscriberPoint, first_subscribers, subscribers_at_each
+from storage.subscribers import SubscriberPoint, first_subscribers, subscribers_at_each
 
 
 async def window_figures(

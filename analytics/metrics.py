@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from analytics.records import ToDict
 from storage.queries import PostRow
-from storage.subscriber_counts import SubscriberPoint
+from storage.subscribers import SubscriberPoint
 
 BEST_HOUR_MIN_POSTS = 3
 

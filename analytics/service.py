@@ -19,7 +19,7 @@ from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
 from storage.queries import collapsed_posts, history_starts, overview_rows
-from storage.subscriber_counts import subscribers_at_each, subscribers_by_channel
+from storage.subscribers import subscribers_at_each, subscribers_by_channel
 
 __all__ = [
     "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",

@@ -27,7 +27,7 @@ from analytics.windows import parse_window
 from storage.db import create_engine, read
 from storage.migrate import open_database
 from storage.queries import collapsed_posts
-from storage.subscriber_counts import subscriber_series
+from storage.subscribers import subscriber_series
 from storage.views_24h import refresh_statement
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -35,7 +35,8 @@ from settings import Settings, load_settings
 from storage.channels import ChannelRepo
 from storage.db import write
 from storage.migrate import open_database
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 from storage.tables import channels, counter_snapshots, posts
 from storage.views_24h import refresh_views_24h
 

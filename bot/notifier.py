@@ -14,8 +14,8 @@ from bot import render_collect as text
 from bot.clock import Clock
 from bot.delivery import send_html
 from settings import Settings
+from storage.alerts import AlertRepo
 from storage.db import read, write
-from storage.digests import AlertRepo
 from storage.models import Channel
 
 log = logging.getLogger("bot.notifier")

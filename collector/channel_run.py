@@ -34,7 +34,7 @@ from storage.channels import STALE, ChannelRepo, public_username
 from storage.db import write
 from storage.models import Channel, CounterSnapshot, Post
 from storage.posts import PostRepo
-from storage.runs import SubscriberRepo
+from storage.subscribers import SubscriberRepo
 
 log = logging.getLogger("collector.run")
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collector.source import ChannelInfo
+from storage.alerts import AlertRepo
 from storage.channels import ChannelRepo, public_username
-from storage.digests import AlertRepo
 
 log = logging.getLogger("collector.run")
 

@@ -1,4 +1,4 @@
-"""RunRepo (one row per channel collection) and SubscriberRepo (subscriber counts over time)."""
+"""RunRepo: one row per channel collection, with what it fetched and how long it paced."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import insert_for
-from storage.models import Run, RunResult, SubscriberSnapshot
-from storage.tables import runs, subscriber_snapshots
+from storage.models import Run, RunResult
+from storage.tables import runs
 
 
 class RunRepo:
@@ -39,31 +38,3 @@ class RunRepo:
         if channel_id is not None:
             stmt = stmt.where(runs.c.channel_id == channel_id)
         return [Run.from_row(r) for r in await self.conn.execute(stmt)]
-
-
-class SubscriberRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(
-        self, channel_id: int, run_id: int, taken_at: datetime, subscribers: int | None
-    ) -> None:
-        """Record the count seen in a run (None when Telegram hides it; never 0 for unknown)."""
-        stmt = insert_for(self.conn, subscriber_snapshots).values(
-            channel_id=channel_id, run_id=run_id, taken_at=taken_at, subscribers=subscribers
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["channel_id", "run_id"],
-            set_={"taken_at": taken_at, "subscribers": subscribers},
-        )
-        await self.conn.execute(stmt)
-
-    async def history(
-        self, channel_id: int, since: datetime | None = None
-    ) -> list[SubscriberSnapshot]:
-        """Subscriber snapshots, oldest first."""
-        stmt = select(subscriber_snapshots).where(subscriber_snapshots.c.channel_id == channel_id)
-        if since is not None:
-            stmt = stmt.where(subscriber_snapshots.c.taken_at >= since)
-        stmt = stmt.order_by(subscriber_snapshots.c.taken_at)
-        return [SubscriberSnapshot.from_row(r) for r in await self.conn.execute(stmt)]

@@ -27,7 +27,8 @@ from bot.digest.texts import render_digest
 from bot.render import split_message
 from settings import Settings
 from storage.db import read, write
-from storage.digests import DeliveryRepo, DigestDelivery, DigestRepo
+from storage.deliveries import DeliveryRepo, DigestDelivery
+from storage.digests import DigestRepo
 from storage.models import DigestSubscription
 
 log = logging.getLogger("bot.digests")

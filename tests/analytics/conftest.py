@@ -17,7 +17,8 @@ from storage.channels import ChannelRepo
 from storage.db import write
 from storage.models import CounterSnapshot, Post, RunResult
 from storage.posts import PostRepo
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 
 H = timedelta(hours=1)
 

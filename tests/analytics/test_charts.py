@@ -13,7 +13,7 @@ from analytics.metrics import heatmap
 from analytics.service import post_history
 from analytics.windows import parse_window
 from storage.queries import PostRow
-from storage.subscriber_counts import SubscriberPoint
+from storage.subscribers import SubscriberPoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,8 @@ from storage.channels import ChannelRepo
 from storage.db import write
 from storage.models import Channel, Post
 from storage.posts import PostRepo
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 
 
 async def add_channel(

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from storage.channels import ChannelRepo
 from storage.db import read, write
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness, until
 
 

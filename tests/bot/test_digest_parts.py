@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 
 from bot.digest.jobs import Digests
 from storage.db import read
-from storage.digests import DeliveryRepo
+from storage.deliveries import DeliveryRepo
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.seed import add_channel
 from tests.bot.test_digest_delivery import move_to, subscribed

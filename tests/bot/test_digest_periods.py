@@ -9,7 +9,8 @@ from aiogram.exceptions import TelegramAPIError
 
 from storage.channels import ChannelRepo
 from storage.db import read, write
-from storage.digests import DeliveryRepo, DigestRepo
+from storage.deliveries import DeliveryRepo
+from storage.digests import DigestRepo
 from storage.models import RunResult
 from storage.runs import RunRepo
 from storage.tables import digest_subscriptions

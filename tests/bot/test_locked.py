@@ -20,8 +20,9 @@ from bot.delivery import send_html
 from bot.handlers import channels
 from bot.handlers.errors import BUSY, SOMETHING_WRONG
 from storage import db
+from storage.alerts import AlertRepo
 from storage.db import read
-from storage.digests import AlertRepo, DigestRepo
+from storage.digests import DigestRepo
 from storage.migrate import open_database
 from storage.posts import PostRepo
 from tests.bot.conftest import ADMIN, Harness

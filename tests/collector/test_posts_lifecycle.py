@@ -13,7 +13,8 @@ from sandbox.telegram import EPOCH, SPECS
 from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.posts import PostRepo
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 from tests.collector.helpers import HoldingClock, build
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics.service import channel_summary
 from analytics.windows import parse_window
 from collector.clock import VirtualClock
+from storage.alerts import AlertRepo
 from storage.channels import ChannelRepo
 from storage.db import read, write
-from storage.digests import AlertRepo
 from storage.models import Alert, Channel
 from storage.posts import PostRepo
 from tests.collector.helpers import build

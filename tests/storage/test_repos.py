@@ -4,12 +4,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storage.alerts import AlertRepo
 from storage.channels import ChannelRepo
 from storage.db import read, write
-from storage.digests import AlertRepo, DigestRepo
+from storage.digests import DigestRepo
 from storage.models import Counters, CounterSnapshot, Post, RunResult
 from storage.posts import PostRepo
-from storage.runs import RunRepo, SubscriberRepo
+from storage.runs import RunRepo
+from storage.subscribers import SubscriberRepo
 from storage.tables import counter_snapshots, posts
 
 

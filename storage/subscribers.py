@@ -1,4 +1,5 @@
-"""Subscriber counts as analytics reads them: at an instant, at several, per channel, as a series.
+"""Subscriber counts: SubscriberRepo records the one each run sees; the functions read them as
+analytics does: at an instant, at several, per channel, as a series.
 
 Unknown counts (a run that could not see the count stored NULL) are skipped everywhere.
 """
@@ -13,6 +14,8 @@ from sqlalchemy import ColumnElement, String, cast, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 
+from storage.db import insert_for
+from storage.models import SubscriberSnapshot
 from storage.queries import as_utc
 from storage.tables import channels, subscriber_snapshots
 
@@ -110,3 +113,31 @@ async def subscriber_series(
     """Known subscriber counts in [since, until], oldest first."""
     stmt = _known(channel_id, since, until).order_by(subscriber_snapshots.c.taken_at)
     return [SubscriberPoint(r[0], r[1]) for r in await conn.execute(stmt)]
+
+
+class SubscriberRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self, channel_id: int, run_id: int, taken_at: datetime, subscribers: int | None
+    ) -> None:
+        """Record the count seen in a run (None when Telegram hides it; never 0 for unknown)."""
+        stmt = insert_for(self.conn, subscriber_snapshots).values(
+            channel_id=channel_id, run_id=run_id, taken_at=taken_at, subscribers=subscribers
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel_id", "run_id"],
+            set_={"taken_at": taken_at, "subscribers": subscribers},
+        )
+        await self.conn.execute(stmt)
+
+    async def history(
+        self, channel_id: int, since: datetime | None = None
+    ) -> list[SubscriberSnapshot]:
+        """Subscriber snapshots, oldest first."""
+        stmt = select(subscriber_snapshots).where(subscriber_snapshots.c.channel_id == channel_id)
+        if since is not None:
+            stmt = stmt.where(subscriber_snapshots.c.taken_at >= since)
+        stmt = stmt.order_by(subscriber_snapshots.c.taken_at)
+        return [SubscriberSnapshot.from_row(r) for r in await self.conn.execute(stmt)]
