@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.charts import bars_chart
 from analytics.figures import window_figures
-from analytics.metrics import TopPost, top_posts
-from analytics.records import ToDict
+from analytics.metrics import top_posts
+from analytics.records import DigestChannel, DigestContent
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
 from storage.digests import read_marks
@@ -21,43 +20,6 @@ from storage.queries import collapsed_posts, history_starts
 # A channel still being collected whose last collection is this far behind the freshest covered
 # one is stuck (postponed, its runs failing): waiting for it would stall every other channel's posts.
 LAGGING = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class DigestChannel(ToDict):
-    channel_id: int
-    username: str
-    title: str | None
-    last_collected_at: datetime | None  # None: never collected
-    posts: int | None  # None (and every figure below): nothing of the period was read
-    views: int | None  # Σ views of the posts published since the last digest (known ones)
-    views_per_post: float | None
-    err: float | None
-    subscribers: int | None
-    subscribers_change: int | None
-    subscribers_change_pct: float | None
-    top_post: TopPost | None
-    status: str = "active"
-    status_reason: str | None = None  # why the collector gave up, when status is "failed"
-    # Set when the digest's period reaches before the oldest post read: posts are counted from here.
-    partial_from: datetime | None = None
-
-    @property
-    def display(self) -> str:
-        return self.title or f"@{self.username}"
-
-
-@dataclass(frozen=True)
-class DigestContent(ToDict):
-    since: datetime
-    now: datetime
-    channels: tuple[DigestChannel, ...]
-    chart_png: bytes | None  # views per collected channel, only when there are several
-    until: datetime | None = None  # the period's end, when it stops short of `now`
-
-    @property
-    def end(self) -> datetime:
-        return self.until or self.now
 
 
 def read_up_to(

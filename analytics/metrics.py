@@ -5,13 +5,12 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from math import fsum
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from analytics.records import ToDict
+from analytics.records import BestHour, HourFigure, TopPost, WindowMetrics
 from storage.queries import PostRow
 from storage.subscriber_counts import SubscriberPoint
 
@@ -25,66 +24,6 @@ def mean(values: Sequence[float]) -> float:
 
 TOP_N = 3
 EXCERPT_WORDS = 8
-
-
-@dataclass(frozen=True)
-class WindowMetrics(ToDict):
-    start: datetime | None
-    end: datetime
-    subscribers: int | None
-    subscribers_at: datetime | None
-    subscribers_change: int | None
-    subscribers_change_pct: float | None
-    subscribers_change_since: datetime | None  # the count the change is measured from
-    posts: int
-    posts_per_day: float | None
-    views_posts: int  # posts whose views are known; the view figures rest on these
-    views_mean: float | None
-    views_median: float | None
-    err: float | None
-    err24: float | None
-    err24_posts: int
-    er: float | None
-    forwards_per_post: float | None
-    reactions_per_post: float | None
-    paid_reactions_per_post: float | None
-    replies_per_post: float | None
-
-    @property
-    def change_starts_late(self) -> datetime | None:
-        """When the subscriber change starts, if later than the window (tracked for less)."""
-        since = self.subscribers_change_since
-        return since if since is not None and (self.start is None or since > self.start) else None
-
-
-@dataclass(frozen=True)
-class TopPost(ToDict):
-    message_id: int
-    date: datetime
-    link: str
-    excerpt: str
-    views: int | None
-    er: float | None
-
-
-@dataclass(frozen=True)
-class HourFigure(ToDict):
-    hour: int
-    posts: int
-    median_views: float
-
-
-@dataclass(frozen=True)
-class BestHour(ToDict):
-    hour: int | None  # None: not enough posts yet
-    median_views: float | None
-    hours: tuple[HourFigure, ...]
-
-    @property
-    def text(self) -> str:
-        if self.hour is None:
-            return "not enough posts yet"
-        return f"{self.hour:02d}:00–{self.hour:02d}:59"
 
 
 def pct(part: float | None, whole: float | None) -> float | None:

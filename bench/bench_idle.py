@@ -69,7 +69,8 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="channelpulse-bench-idle-") as folder:
             figures.append(one_run(Path(folder), args.settle))
         print(f"  idle RSS {figures[-1]:.1f} MiB")
-    print(f"run --sandbox idle RSS {args.settle:g} s after start-up: median {statistics.median(figures):.1f} MiB "
+    print(f"run --sandbox idle RSS {args.settle:g} s after start-up: "
+          f"median {statistics.median(figures):.1f} MiB "
           f"(min {min(figures):.1f}, max {max(figures):.1f}) over {args.runs} runs")
     return 0
 

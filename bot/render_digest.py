@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from analytics.digest import DigestChannel, DigestContent
+from analytics.records import DigestChannel, DigestContent
 from analytics.service import status_note
 from bot.digest_args import WEEKDAYS
 from bot.render import esc, human, pct, signed, when
