@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from analytics.figures import window_figures
-from analytics.metrics import best_hour, excerpt, pct, top_posts
+from analytics.local_time import utc_offsets
+from analytics.metrics import TOP_N, best_hour, excerpt, pct, top_post
 from analytics.records import ChannelSummary, HistoryPoint, OverviewRow, PostHistory
 from analytics.windows import Window
 from storage.channels import ChannelRepo
 from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
-from storage.queries import collapsed_posts, history_starts, overview_rows
+from storage.queries import history_starts, overview_rows
 from storage.subscriber_counts import subscribers_at_each, subscribers_by_channel
+from storage.window_stats import hourly_medians, top_by_er, top_by_views, window_totals
 
 
 def status_note(status: str, reason: str | None, start: bool = False) -> str | None:
@@ -71,25 +73,25 @@ async def channel_summary(
         unread = prev is not None and history_from is not None and prev[0] < history_from
         if unread:
             prev = None
-        # One read covers both windows; split in Python.
-        rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
-        current_rows = [r for r in rows if start is None or r.date >= start]
-        days = window.read_days(
-            now, current_rows[0].date if current_rows else None, history_from, channel.last_collected_at
-        )
+        # The database folds, sums and ranks; only the answer's few rows come back.
+        totals = await window_totals(conn, channel_id, start, end)
+        days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
         known = await subscribers_at_each(conn, channel_id, instants)
-        current = await window_figures(conn, channel_id, start, end, days, current_rows, known)
+        current = await window_figures(conn, channel_id, start, end, days, totals, known)
         previous = None
         if prev is not None:
-            previous = await window_figures(
-                conn, channel_id, prev[0], prev[1], rows=[r for r in rows if r.date < prev[1]],
-                known=known,
-            )
-    by_views, by_er = top_posts(current_rows, channel.username)
+            previous = await window_figures(conn, channel_id, prev[0], prev[1], known=known)
+        by_views = await top_by_views(conn, channel_id, start, end, TOP_N)
+        by_er = await top_by_er(conn, channel_id, start, end, TOP_N)
+        hourly = []
+        if totals.first_post is not None:
+            offsets = utc_offsets(tz, start or totals.first_post, end)
+            hourly = await hourly_medians(conn, channel_id, start, end, offsets)
     return ChannelSummary(
-        **{**base.__dict__, "current": current, "previous": previous, "top_by_views": by_views,
-           "top_by_er": by_er, "best_hour": best_hour(current_rows, tz),
+        **{**base.__dict__, "current": current, "previous": previous,
+           "top_by_views": tuple(top_post(r, channel.username) for r in by_views),
+           "top_by_er": tuple(top_post(r, channel.username) for r in by_er), "best_hour": best_hour(hourly),
            "history_from": history_from, "previous_unread": unread},
     )
 
