@@ -16,7 +16,7 @@ from storage.db import read
 from storage.digests import read_marks
 from storage.models import Channel
 from storage.queries import history_starts
-from storage.window_stats import top_by_views, window_totals
+from storage.window_stats import top_posts, window_totals
 
 # A channel still being collected whose last collection is this far behind the freshest covered
 # one is stuck (postponed, its runs failing): waiting for it would stall every other channel's posts.
@@ -79,7 +79,7 @@ async def digest_content(
             start = starts.get(ch.id)
             totals = await window_totals(conn, ch.id, since, end)
             m = await window_figures(conn, ch.id, since, end, totals=totals)
-            top = await top_by_views(conn, ch.id, since, end, 1)
+            top, _ = await top_posts(conn, ch.id, since, end, 1)
             out.append(DigestChannel(
                 ch.id, ch.username, ch.title, ch.last_collected_at, m.posts, totals.views.total, m.views_mean,
                 m.err, m.subscribers, m.subscribers_change, m.subscribers_change_pct,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from statistics import median
 from zoneinfo import ZoneInfo
@@ -85,10 +85,13 @@ def top_post(row: PostRow, username: str) -> TopPost:
     )
 
 
-def best_hour(hourly: Sequence[tuple[int, int, float]]) -> BestHour:
+def best_hour(by_hour: Mapping[int, Sequence[int]]) -> BestHour:
     """The local hour of publication with the highest median views, among hours with at least three
-    posts of known views; `hourly` is (hour, posts, median views) per hour, in hour order."""
-    hours = tuple(HourFigure(h, n, med) for h, n, med in hourly if n >= BEST_HOUR_MIN_POSTS)
+    posts of known views; `by_hour` holds those views per hour."""
+    hours = tuple(
+        HourFigure(h, len(v), float(median(v)))
+        for h, v in sorted(by_hour.items()) if len(v) >= BEST_HOUR_MIN_POSTS
+    )
     if not hours:
         return BestHour(None, None, ())
     best = max(hours, key=lambda f: (f.median_views, -f.hour))

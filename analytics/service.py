@@ -20,7 +20,7 @@ from storage.models import Channel
 from storage.posts import PostRepo
 from storage.queries import history_starts, overview_rows
 from storage.subscriber_counts import subscribers_at_each, subscribers_by_channel
-from storage.window_stats import hourly_medians, top_by_er, top_by_views, window_totals
+from storage.window_stats import oldest_post, top_posts, window_by_hour
 
 
 def status_note(status: str, reason: str | None, start: bool = False) -> str | None:
@@ -74,7 +74,9 @@ async def channel_summary(
         if unread:
             prev = None
         # The database folds, sums and ranks; only the answer's few rows come back.
-        totals = await window_totals(conn, channel_id, start, end)
+        # Two reads of the window; the database folds, sums and ranks, and sends back the answer.
+        first = start or await oldest_post(conn, channel_id) or end
+        totals, by_hour = await window_by_hour(conn, channel_id, start, end, utc_offsets(tz, first, end))
         days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
         known = await subscribers_at_each(conn, channel_id, instants)
@@ -82,16 +84,11 @@ async def channel_summary(
         previous = None
         if prev is not None:
             previous = await window_figures(conn, channel_id, prev[0], prev[1], known=known)
-        by_views = await top_by_views(conn, channel_id, start, end, TOP_N)
-        by_er = await top_by_er(conn, channel_id, start, end, TOP_N)
-        hourly = []
-        if totals.first_post is not None:
-            offsets = utc_offsets(tz, start or totals.first_post, end)
-            hourly = await hourly_medians(conn, channel_id, start, end, offsets)
+        by_views, by_er = await top_posts(conn, channel_id, start, end, TOP_N)
     return ChannelSummary(
         **{**base.__dict__, "current": current, "previous": previous,
            "top_by_views": tuple(top_post(r, channel.username) for r in by_views),
-           "top_by_er": tuple(top_post(r, channel.username) for r in by_er), "best_hour": best_hour(hourly),
+           "top_by_er": tuple(top_post(r, channel.username) for r in by_er), "best_hour": best_hour(by_hour),
            "history_from": history_from, "previous_unread": unread},
     )
 

@@ -1,19 +1,23 @@
-"""A window's figures worked out in SQL: totals, medians, medians by local hour, the top posts.
+"""A window's figures worked out in SQL: totals, the median, views by local hour, the top posts.
 
-A summary's cost then follows its answer (a few rows) rather than the window (every post of it):
-the database folds albums, sums, counts and ranks; Python receives one row of totals, two middle
-values, up to 24 hourly rows and six posts. The definitions stay those of `analytics.metrics`.
+The database folds albums, sums, counts and ranks; Python receives a row of totals per local hour,
+each hour's views as one text (for the medians), and six posts, instead of a row per post: a
+summary reads the window twice (`window_by_hour`, `top_posts`). The definitions stay those of
+`analytics.metrics`.
 
-Dialects: everything is plain SQL both SQLite and PostgreSQL run (window functions, LIMIT/OFFSET)
-except a date's Unix time, which each spells its own way (`_epoch_seconds`).
+Dialects: plain SQL both SQLite and PostgreSQL run (LIMIT/OFFSET, UNION ALL), except a date's Unix
+time and the concatenation of a group's values, which each spells its own way (`_epoch_seconds`,
+`_views_text`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
+from statistics import median
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,7 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql import CompoundSelect, FromClause
 
 from storage.queries import EXCERPT_CHARS, PostRow, as_utc, caption_key, live_posts
 from storage.tables import posts
@@ -67,7 +71,9 @@ class WindowTotals:
     rated_views: int
 
 
-def folded(channel_id: int, since: datetime | None, until: datetime, with_text: bool = False) -> Subquery:
+def folded(
+    channel_id: int, since: datetime | None, until: datetime, with_text: bool = False
+) -> CompoundSelect:
     """Live, non-service posts published in [since, until), one row per post (albums folded)."""
     cond = live_posts(channel_id, since, until)
     # Single posts straight off the (channel_id, date) index; only album items group and sort.
@@ -84,7 +90,7 @@ def folded(channel_id: int, since: datetime | None, until: datetime, with_text: 
         album_cols.append(func.substr(func.min(caption_key(posts)), 13))
     singles = select(*single_cols).where(*cond, posts.c.grouped_id.is_(None))
     albums = select(*album_cols).where(*cond, posts.c.grouped_id.is_not(None)).group_by(posts.c.grouped_id)
-    return union_all(singles, albums).subquery("folded")
+    return union_all(singles, albums)
 
 
 def _int(value: object) -> int | None:
@@ -92,48 +98,64 @@ def _int(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
 
-def _rated(f: Subquery) -> ColumnElement:
+def _add(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else a + b
+
+
+def _rated(f: FromClause) -> ColumnElement:
     return and_(f.c.views.is_not(None),
                 or_(f.c.reactions.is_not(None), f.c.forwards.is_not(None), f.c.replies.is_not(None)))
 
 
-def _interactions(f: Subquery) -> ColumnElement:
+def _interactions(f: FromClause) -> ColumnElement:
     return func.coalesce(f.c.reactions, 0) + func.coalesce(f.c.forwards, 0) + func.coalesce(f.c.replies, 0)
+
+
+def _sums(f: FromClause) -> list[ColumnElement]:
+    """The aggregates `_totals` reads, in its order."""
+    rated = _rated(f)
+    return [
+        func.count(), func.min(f.c.date),
+        *(x for c in COUNTERS for x in (func.count(f.c[c]), func.sum(f.c[c]))),
+        func.sum(case((rated, 1), else_=0)), func.sum(case((rated, _interactions(f)), else_=0)),
+        func.sum(case((rated, f.c.views), else_=0)),
+    ]
+
+
+def _totals(rows: Sequence[Sequence[Any]], median: float | None) -> WindowTotals:
+    """Totals from `_sums` rows (one per group: added up, as every one is a count or a sum)."""
+    width = 2 + 2 * len(COUNTERS) + 3
+    acc: list[Any] = [0, None, *([0, None] * len(COUNTERS)), 0, 0, 0]
+    for row in rows:
+        for i, value in enumerate(row[-width:]):
+            if i == 1:  # the first post's date
+                acc[1] = value if acc[1] is None or (value is not None and value < acc[1]) else acc[1]
+            else:
+                acc[i] = _add(acc[i], _int(value))
+    tally = {c: Tally(acc[2 + 2 * i], acc[3 + 2 * i]) for i, c in enumerate(COUNTERS)}
+    return WindowTotals(
+        posts=acc[0], first_post=None if acc[1] is None else as_utc(acc[1]), views=tally["views"],
+        views_median=median, views_24h=tally["views_24h"], forwards=tally["forwards"],
+        replies=tally["replies"], reactions=tally["reactions"], paid_reactions=tally["paid_reactions"],
+        rated_posts=acc[-3], rated_interactions=acc[-2], rated_views=acc[-1],
+    )
 
 
 async def window_totals(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
 ) -> WindowTotals:
-    f = folded(channel_id, since, until)
-    rated = _rated(f)
-    tallies = [x for c in COUNTERS for x in (func.count(f.c[c]), func.sum(f.c[c]))]
-    row = (await conn.execute(select(
-        func.count(), func.min(f.c.date), *tallies,
-        func.sum(case((rated, 1), else_=0)), func.sum(case((rated, _interactions(f)), else_=0)),
-        func.sum(case((rated, f.c.views), else_=0)),
-    ))).one()
-    tally = {c: Tally(row[2 + 2 * i], _int(row[3 + 2 * i])) for i, c in enumerate(COUNTERS)}
-    return WindowTotals(
-        posts=row[0], first_post=None if row[1] is None else as_utc(row[1]),
-        views=tally["views"], views_median=await _median_views(conn, f, tally["views"].known),
-        views_24h=tally["views_24h"], forwards=tally["forwards"], replies=tally["replies"],
-        reactions=tally["reactions"], paid_reactions=tally["paid_reactions"],
-        rated_posts=_int(row[-3]) or 0, rated_interactions=_int(row[-2]) or 0, rated_views=_int(row[-1]) or 0,
-    )
-
-
-def middle(values: Sequence[int]) -> float:
-    """The median from the one or two middle values of a sorted list (as `statistics.median`)."""
-    return float(values[0]) if len(values) == 1 else (values[0] + values[1]) / 2
-
-
-async def _median_views(conn: AsyncConnection, f: Subquery, known: int) -> float | None:
+    """The window's totals, with the median views."""
+    f = folded(channel_id, since, until).subquery("folded")
+    totals = _totals([(await conn.execute(select(*_sums(f)))).one()], None)
+    known = totals.views.known
     if known == 0:
-        return None
+        return totals
     # Only the middle one (odd count) or two (even) of the known views, sorted by the database.
-    stmt = (select(f.c.views).where(f.c.views.is_not(None)).order_by(f.c.views)
-            .limit(2 - known % 2).offset((known - 1) // 2))
-    return middle(list((await conn.execute(stmt)).scalars()))
+    mid = list((await conn.execute(
+        select(f.c.views).where(f.c.views.is_not(None)).order_by(f.c.views)
+        .limit(2 - known % 2).offset((known - 1) // 2)
+    )).scalars())
+    return replace(totals, views_median=float(median(mid)))
 
 
 def _epoch_seconds(dialect: str, date: ColumnElement) -> ColumnElement:
@@ -143,15 +165,32 @@ def _epoch_seconds(dialect: str, date: ColumnElement) -> ColumnElement:
     return cast(func.floor(func.extract("epoch", date)), BigInteger)
 
 
-async def hourly_medians(
+def _views_text(dialect: str, views: ColumnElement) -> ColumnElement:
+    """Every value of `views` in a group as one comma-separated text."""
+    if dialect == "sqlite":
+        return func.group_concat(views)
+    return func.string_agg(cast(views, String), ",")
+
+
+async def oldest_post(conn: AsyncConnection, channel_id: int) -> datetime | None:
+    """When the channel's oldest stored post was published (one index seek)."""
+    value = (await conn.execute(
+        select(type_coerce(func.min(posts.c.date), String)).where(posts.c.channel_id == channel_id)
+    )).scalar_one()
+    return None if value is None else as_utc(value)
+
+
+async def window_by_hour(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime,
     offsets: Sequence[tuple[datetime | None, int]],
-) -> list[tuple[int, int, float]]:
-    """(local hour of publication, posts with known views, their median views) per hour that has any.
+) -> tuple[WindowTotals, dict[int, list[int]]]:
+    """The window's totals (with the median views), and the known views of its posts by local hour
+    of publication (0-23, each list sorted), from one read of the window.
 
     `offsets`: the local time's offset from UTC in seconds, from each instant on (the first from
-    the beginning, None), in order: see `analytics.local_time.utc_offsets`."""
-    f = folded(channel_id, since, until)
+    the beginning, None), in order: see `analytics.local_time.utc_offsets`. Each hour's views come
+    back as one text: a ranking window function over the same rows costs twice as much."""
+    f = folded(channel_id, since, until).subquery("folded")
     date = type_coerce(f.c.date, posts.c.date.type)  # compared with datetimes bound as stored
     offset: ColumnElement = literal(offsets[-1][1], Integer)
     if len(offsets) > 1:
@@ -159,47 +198,35 @@ async def hourly_medians(
         spans = ((date < at, literal(o, Integer)) for (_, o), (at, _) in pairwise(offsets))
         offset = case(*spans, else_=literal(offsets[-1][1], Integer))
     hour = ((_epoch_seconds(conn.dialect.name, date) + offset) // 3600) % 24
-    local = select(hour.label("hour"), f.c.views).where(f.c.views.is_not(None)).subquery("local")
-    ranked = select(
-        local.c.hour, local.c.views,
-        func.row_number().over(partition_by=local.c.hour, order_by=local.c.views).label("rank"),
-        func.count().over(partition_by=local.c.hour).label("n"),
-    ).subquery("ranked")
-    # Each hour's middle one (odd count) or two (even) values, by their rank within the hour.
-    stmt = select(ranked.c.hour, ranked.c.n, ranked.c.views).where(
-        or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
-    ).order_by(ranked.c.hour, ranked.c.views)
-    by_hour: dict[int, tuple[int, list[int]]] = {}
-    for h, n, views in await conn.execute(stmt):
-        by_hour.setdefault(int(h), (int(n), []))[1].append(views)
-    return [(h, n, middle(mid)) for h, (n, mid) in sorted(by_hour.items())]
+    views_text = _views_text(conn.dialect.name, f.c.views)  # NULL where no view is known
+    rows = (await conn.execute(select(hour, views_text, *_sums(f)).group_by(hour))).all()
+    by_hour = {int(r[0]): sorted(map(int, r[1].split(","))) for r in rows if r[1] is not None}
+    every = [v for views in by_hour.values() for v in views]
+    return _totals(rows, float(median(every)) if every else None), by_hour
 
 
-async def top_by_views(
+async def top_posts(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime, n: int
-) -> list[PostRow]:
-    """The `n` most viewed posts (ties: the earlier message first)."""
-    f = folded(channel_id, since, until, with_text=True)
-    stmt = select(f).where(f.c.views.is_not(None)).order_by(f.c.views.desc(), f.c.message_id).limit(n)
-    return await _rows(conn, stmt)
-
-
-async def top_by_er(
-    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime, n: int
-) -> list[PostRow]:
-    """The `n` posts of highest ER (interactions per view; ties: more views, then the earlier)."""
-    f = folded(channel_id, since, until, with_text=True)
+) -> tuple[list[PostRow], list[PostRow]]:
+    """The `n` most viewed posts (ties: the earlier message first), and the `n` of highest ER
+    (interactions per view; ties: more views, then the earlier message), from one read of the window."""
+    f = folded(channel_id, since, until, with_text=True).cte("folded")
     # The same floating-point steps as analytics.metrics.pct (a / b * 100.0), so equal ERs tie here
     # exactly as they do there.
     er = cast(_interactions(f), Float) / cast(f.c.views, Float) * literal(100.0, Float)
-    stmt = (select(f).where(_rated(f), f.c.views != 0)
-            .order_by(er.desc(), f.c.views.desc(), f.c.message_id).limit(n))
-    return await _rows(conn, stmt)
+    # (No ER worked out for the most viewed: a post with 0 views has none, PostgreSQL would raise.)
+    by_views = (select(literal(0).label("list"), cast(None, Float).label("er"), *f.c)
+                .where(f.c.views.is_not(None))
+                .order_by(f.c.views.desc(), f.c.message_id).limit(n).subquery())
+    by_er = (select(literal(1).label("list"), er.label("er"), *f.c).where(_rated(f), f.c.views != 0)
+             .order_by(er.desc(), f.c.views.desc(), f.c.message_id).limit(n).subquery())
+    rows = (await conn.execute(union_all(select(by_views), select(by_er)))).all()
+    # A union keeps no order: each list is sorted again by the keys it was picked by.
+    views_first = sorted((r for r in rows if r.list == 0), key=lambda r: (-r.views, r.message_id))
+    er_first = sorted((r for r in rows if r.list == 1), key=lambda r: (-r.er, -r.views, r.message_id))
+    return [_post(r) for r in views_first], [_post(r) for r in er_first]
 
 
-async def _rows(conn: AsyncConnection, stmt: Select) -> list[PostRow]:
-    return [
-        PostRow(r.message_id, as_utc(r.date), (r.text or "")[:EXCERPT_CHARS], r.items, r.views, r.forwards,
-                r.replies, r.reactions, r.paid_reactions, r.views_24h)
-        for r in await conn.execute(stmt)
-    ]
+def _post(r: Any) -> PostRow:
+    return PostRow(r.message_id, as_utc(r.date), (r.text or "")[:EXCERPT_CHARS], r.items, r.views,
+                   r.forwards, r.replies, r.reactions, r.paid_reactions, r.views_24h)
