@@ -54,8 +54,11 @@ def _album_key(table: FromClause) -> ColumnElement:
     return func.coalesce(table.c.grouped_id, -table.c.message_id)
 
 
-def live_posts(channel_id: int, since: datetime | None, until: datetime) -> list[ColumnElement]:
-    """`posts` conditions: the channel's live, non-service posts published in [since, until)."""
+def live_posts(
+    channel_id: int | ColumnElement, since: datetime | ColumnElement | None, until: datetime | ColumnElement
+) -> list[ColumnElement]:
+    """`posts` conditions: the channel's live, non-service posts published in [since, until) (values
+    or bound parameters)."""
     cond = [
         posts.c.channel_id == channel_id, posts.c.date < until, posts.c.deleted.is_(False),
         func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,

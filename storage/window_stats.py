@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import pairwise
+from functools import cache
 from statistics import median
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import CompoundSelect, FromClause
+from sqlalchemy.sql import CompoundSelect, FromClause, Select
 
 from storage.queries import EXCERPT_CHARS, PostRow, as_utc, caption_key, live_posts
 from storage.tables import posts
@@ -71,11 +72,14 @@ class WindowTotals:
     rated_views: int
 
 
-def folded(
-    channel_id: int, since: datetime | None, until: datetime, with_text: bool = False
-) -> CompoundSelect:
-    """Live, non-service posts published in [since, until), one row per post (albums folded)."""
-    cond = live_posts(channel_id, since, until)
+def _params(channel_id: int, since: datetime | None, until: datetime) -> dict[str, Any]:
+    return {"channel_id": channel_id, "since": since, "until": until}
+
+
+def folded(bounded: bool, with_text: bool = False) -> CompoundSelect:
+    """Live, non-service posts of channel :channel_id published in [:since, :until) (from the first
+    when not `bounded`), one row per post (albums folded)."""
+    cond = live_posts(bindparam("channel_id"), bindparam("since") if bounded else None, bindparam("until"))
     # Single posts straight off the (channel_id, date) index; only album items group and sort.
     # Dates as stored (text on SQLite): `as_utc` reads the few that leave the database.
     single_cols = [posts.c.message_id, type_coerce(posts.c.date, String).label("date"),
@@ -145,17 +149,25 @@ async def window_totals(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
 ) -> WindowTotals:
     """The window's totals, with the median views."""
-    f = folded(channel_id, since, until).subquery("folded")
-    totals = _totals([(await conn.execute(select(*_sums(f)))).one()], None)
+    sums, middle = _totals_statements(since is not None)
+    params = _params(channel_id, since, until)
+    totals = _totals([(await conn.execute(sums, params)).one()], None)
     known = totals.views.known
     if known == 0:
         return totals
     # Only the middle one (odd count) or two (even) of the known views, sorted by the database.
-    mid = list((await conn.execute(
-        select(f.c.views).where(f.c.views.is_not(None)).order_by(f.c.views)
-        .limit(2 - known % 2).offset((known - 1) // 2)
-    )).scalars())
-    return replace(totals, views_median=float(median(mid)))
+    params |= {"count": 2 - known % 2, "skip": (known - 1) // 2}
+    return replace(totals, views_median=float(median((await conn.execute(middle, params)).scalars())))
+
+
+# Statements are built once per shape and executed with their bound values: building and keying a
+# statement of this size costs more than the rows it reads on a short window.
+@cache
+def _totals_statements(bounded: bool) -> tuple[Select, Select]:
+    f = folded(bounded).subquery("folded")
+    middle = (select(f.c.views).where(f.c.views.is_not(None)).order_by(f.c.views)
+              .limit(bindparam("count", type_=Integer)).offset(bindparam("skip", type_=Integer)))
+    return select(*_sums(f)), middle
 
 
 def _epoch_seconds(dialect: str, date: ColumnElement) -> ColumnElement:
@@ -190,19 +202,30 @@ async def window_by_hour(
     `offsets`: the local time's offset from UTC in seconds, from each instant on (the first from
     the beginning, None), in order: see `analytics.local_time.utc_offsets`. Each hour's views come
     back as one text: a ranking window function over the same rows costs twice as much."""
-    f = folded(channel_id, since, until).subquery("folded")
-    date = type_coerce(f.c.date, posts.c.date.type)  # compared with datetimes bound as stored
-    offset: ColumnElement = literal(offsets[-1][1], Integer)
-    if len(offsets) > 1:
-        # Each span's offset until the next span begins (`at`), the last one's after.
-        spans = ((date < at, literal(o, Integer)) for (_, o), (at, _) in pairwise(offsets))
-        offset = case(*spans, else_=literal(offsets[-1][1], Integer))
-    hour = ((_epoch_seconds(conn.dialect.name, date) + offset) // 3600) % 24
-    views_text = _views_text(conn.dialect.name, f.c.views)  # NULL where no view is known
-    rows = (await conn.execute(select(hour, views_text, *_sums(f)).group_by(hour))).all()
+    stmt = _by_hour_statement(conn.dialect.name, since is not None, len(offsets))
+    params = _params(channel_id, since, until) | {f"offset_{i}": o for i, (_, o) in enumerate(offsets)}
+    params |= {f"from_{i}": at for i, (at, _) in enumerate(offsets) if at is not None}
+    rows = (await conn.execute(stmt, params)).all()
     by_hour = {int(r[0]): sorted(map(int, r[1].split(","))) for r in rows if r[1] is not None}
     every = [v for views in by_hour.values() for v in views]
     return _totals(rows, float(median(every)) if every else None), by_hour
+
+
+@cache
+def _by_hour_statement(dialect: str, bounded: bool, spans: int) -> Select:
+    f = folded(bounded).subquery("folded")
+    date = type_coerce(f.c.date, posts.c.date.type)  # compared with datetimes bound as stored
+    # :offset_i holds from :from_i on (the first from the beginning) until the next one begins.
+    offset: ColumnElement = bindparam(f"offset_{spans - 1}", type_=Integer)
+    if spans > 1:
+        offset = case(
+            *((date < bindparam(f"from_{i + 1}", type_=posts.c.date.type),
+               bindparam(f"offset_{i}", type_=Integer)) for i in range(spans - 1)),
+            else_=offset,
+        )
+    hour = ((_epoch_seconds(dialect, date) + offset) // 3600) % 24
+    views_text = _views_text(dialect, f.c.views)  # NULL where no view is known
+    return select(hour, views_text, *_sums(f)).group_by(hour)
 
 
 async def top_posts(
@@ -210,7 +233,18 @@ async def top_posts(
 ) -> tuple[list[PostRow], list[PostRow]]:
     """The `n` most viewed posts (ties: the earlier message first), and the `n` of highest ER
     (interactions per view; ties: more views, then the earlier message), from one read of the window."""
-    f = folded(channel_id, since, until, with_text=True).cte("folded")
+    params = _params(channel_id, since, until) | {"n": n}
+    rows = (await conn.execute(_top_statement(since is not None), params)).all()
+    # A union keeps no order: each list is sorted again by the keys it was picked by.
+    views_first = sorted((r for r in rows if r.list == 0), key=lambda r: (-r.views, r.message_id))
+    er_first = sorted((r for r in rows if r.list == 1), key=lambda r: (-r.er, -r.views, r.message_id))
+    return [_post(r) for r in views_first], [_post(r) for r in er_first]
+
+
+@cache
+def _top_statement(bounded: bool) -> CompoundSelect:
+    f = folded(bounded, with_text=True).cte("folded")
+    n = bindparam("n", type_=Integer)
     # The same floating-point steps as analytics.metrics.pct (a / b * 100.0), so equal ERs tie here
     # exactly as they do there.
     er = cast(_interactions(f), Float) / cast(f.c.views, Float) * literal(100.0, Float)
@@ -220,11 +254,7 @@ async def top_posts(
                 .order_by(f.c.views.desc(), f.c.message_id).limit(n).subquery())
     by_er = (select(literal(1).label("list"), er.label("er"), *f.c).where(_rated(f), f.c.views != 0)
              .order_by(er.desc(), f.c.views.desc(), f.c.message_id).limit(n).subquery())
-    rows = (await conn.execute(union_all(select(by_views), select(by_er)))).all()
-    # A union keeps no order: each list is sorted again by the keys it was picked by.
-    views_first = sorted((r for r in rows if r.list == 0), key=lambda r: (-r.views, r.message_id))
-    er_first = sorted((r for r in rows if r.list == 1), key=lambda r: (-r.er, -r.views, r.message_id))
-    return [_post(r) for r in views_first], [_post(r) for r in er_first]
+    return union_all(select(by_views), select(by_er))
 
 
 def _post(r: Any) -> PostRow:
