@@ -52,7 +52,7 @@ def checked_ref(args: argparse.Namespace) -> str | None:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported on use: analytics pulls in matplotlib, which `--help` should not wait for.
+    # Imported on use: analytics and its storage queries are not needed for `--help`.
     from analytics.cli import cmd_stats as run
 
     if args.ref is not None and args.ref.lower() in WINDOWS and args.window_word is None:

@@ -3,61 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.charts import bars_chart
 from analytics.figures import window_figures
-from analytics.metrics import TopPost, top_posts
-from analytics.records import ToDict
+from analytics.metrics import top_post
+from analytics.records import DigestChannel, DigestContent
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
 from storage.digests import read_marks
 from storage.models import Channel
-from storage.queries import collapsed_posts, history_starts
+from storage.queries import history_starts
+from storage.window_stats import top_posts, window_totals
 
 # A channel still being collected whose last collection is this far behind the freshest covered
 # one is stuck (postponed, its runs failing): waiting for it would stall every other channel's posts.
 LAGGING = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class DigestChannel(ToDict):
-    channel_id: int
-    username: str
-    title: str | None
-    last_collected_at: datetime | None  # None: never collected
-    posts: int | None  # None (and every figure below): nothing of the period was read
-    views: int | None  # Σ views of the posts published since the last digest (known ones)
-    views_per_post: float | None
-    err: float | None
-    subscribers: int | None
-    subscribers_change: int | None
-    subscribers_change_pct: float | None
-    top_post: TopPost | None
-    status: str = "active"
-    status_reason: str | None = None  # why the collector gave up, when status is "failed"
-    # Set when the digest's period reaches before the oldest post read: posts are counted from here.
-    partial_from: datetime | None = None
-
-    @property
-    def display(self) -> str:
-        return self.title or f"@{self.username}"
-
-
-@dataclass(frozen=True)
-class DigestContent(ToDict):
-    since: datetime
-    now: datetime
-    channels: tuple[DigestChannel, ...]
-    chart_png: bytes | None  # views per collected channel, only when there are several
-    until: datetime | None = None  # the period's end, when it stops short of `now`
-
-    @property
-    def end(self) -> datetime:
-        return self.until or self.now
 
 
 def read_up_to(
@@ -114,14 +77,14 @@ async def digest_content(
                 ))
                 continue
             start = starts.get(ch.id)
-            rows = await collapsed_posts(conn, ch.id, since, end)
-            m = await window_figures(conn, ch.id, since, end, rows=rows)
-            by_views, _ = top_posts(rows, ch.username)
-            total = sum(r.views for r in rows if r.views is not None) if m.views_posts else None
+            totals = await window_totals(conn, ch.id, since, end)
+            m = await window_figures(conn, ch.id, since, end, totals=totals)
+            top, _ = await top_posts(conn, ch.id, since, end, 1)
             out.append(DigestChannel(
-                ch.id, ch.username, ch.title, ch.last_collected_at, m.posts, total, m.views_mean, m.err,
-                m.subscribers, m.subscribers_change, m.subscribers_change_pct,
-                by_views[0] if by_views else None, status=ch.status, status_reason=ch.status_reason,
+                ch.id, ch.username, ch.title, ch.last_collected_at, m.posts, totals.views.total, m.views_mean,
+                m.err, m.subscribers, m.subscribers_change, m.subscribers_change_pct,
+                top_post(top[0], ch.username) if top else None,
+                status=ch.status, status_reason=ch.status_reason,
                 partial_from=start if start is not None and since < start else None,
             ))
     # A channel with nothing read, or no known views, has no bar rather than one at 0.

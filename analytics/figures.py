@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics.metrics import WindowMetrics, window_metrics
-from storage.queries import PostRow, collapsed_posts
 from storage.subscribers import SubscriberPoint, first_subscribers, subscribers_at_each
+from storage.window_stats import WindowTotals, window_totals
 
 
 async def window_figures(
     conn: AsyncConnection, channel_id: int, start: datetime | None, end: datetime,
-    days: float | None = None, rows: Sequence[PostRow] | None = None,
+    days: float | None = None, totals: WindowTotals | None = None,
     known: Mapping[datetime, SubscriberPoint | None] | None = None,
 ) -> WindowMetrics:
     """One window's metrics; the subscriber change runs from the last count at or before `start`
     (or, for a channel tracked for less than the window, its first count inside it).
 
     `known` may carry subscriber counts already looked up for `start` and `end`."""
-    if rows is None:
-        rows = await collapsed_posts(conn, channel_id, start, end)
+    if totals is None:
+        totals = await window_totals(conn, channel_id, start, end)
     wanted = [end] if start is None else [start, end]
     if known is None or any(at not in known for at in wanted):
         known = await subscribers_at_each(conn, channel_id, wanted)
@@ -32,4 +32,4 @@ async def window_figures(
         base = await first_subscribers(conn, channel_id, start, end)
     if days is None and start is not None:
         days = (end - start) / timedelta(days=1)
-    return window_metrics(rows, start, end, days, subs_end, base)
+    return window_metrics(totals, start, end, days, subs_end, base)

@@ -1,90 +1,22 @@
-"""Metric definitions as pure functions of folded posts (storage.queries.PostRow) and counts."""
+"""Metric definitions as pure functions of a window's totals (storage.window_stats), folded posts
+(storage.queries.PostRow) and subscriber counts."""
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from math import fsum
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from analytics.records import ToDict
+from analytics.records import BestHour, HourFigure, TopPost, WindowMetrics
 from storage.queries import PostRow
 from storage.subscribers import SubscriberPoint
+from storage.window_stats import Tally, WindowTotals
 
 BEST_HOUR_MIN_POSTS = 3
-
-
-def mean(values: Sequence[float]) -> float:
-    # statistics.mean is exact (fractions) and several times slower; floats suffice here.
-    return fsum(values) / len(values)
-
-
 TOP_N = 3
 EXCERPT_WORDS = 8
-
-
-@dataclass(frozen=True)
-class WindowMetrics(ToDict):
-    start: datetime | None
-    end: datetime
-    subscribers: int | None
-    subscribers_at: datetime | None
-    subscribers_change: int | None
-    subscribers_change_pct: float | None
-    subscribers_change_since: datetime | None  # the count the change is measured from
-    posts: int
-    posts_per_day: float | None
-    views_posts: int  # posts whose views are known; the view figures rest on these
-    views_mean: float | None
-    views_median: float | None
-    err: float | None
-    err24: float | None
-    err24_posts: int
-    er: float | None
-    forwards_per_post: float | None
-    reactions_per_post: float | None
-    paid_reactions_per_post: float | None
-    replies_per_post: float | None
-
-    @property
-    def change_starts_late(self) -> datetime | None:
-        """When the subscriber change starts, if later than the window (tracked for less)."""
-        since = self.subscribers_change_since
-        return since if since is not None and (self.start is None or since > self.start) else None
-
-
-@dataclass(frozen=True)
-class TopPost(ToDict):
-    message_id: int
-    date: datetime
-    link: str
-    excerpt: str
-    views: int | None
-    er: float | None
-
-
-@dataclass(frozen=True)
-class HourFigure(ToDict):
-    hour: int
-    posts: int
-    median_views: float
-
-
-@dataclass(frozen=True)
-class BestHour(ToDict):
-    hour: int | None  # None: not enough posts yet
-    median_views: float | None
-    hours: tuple[HourFigure, ...]
-
-    @property
-    def text(self) -> str:
-        if self.hour is None:
-            return "not enough posts yet"
-        return f"{self.hour:02d}:00–{self.hour:02d}:59"
 
 
 def pct(part: float | None, whole: float | None) -> float | None:
@@ -93,27 +25,23 @@ def pct(part: float | None, whole: float | None) -> float | None:
     return part / whole * 100.0
 
 
-def _per_post(values: Sequence[int | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return mean(known) if known else None
+def _per_post(t: Tally) -> float | None:
+    """The mean over the posts where the counter is known (an exact integer sum, divided once)."""
+    return t.total / t.known if t.known and t.total is not None else None
 
 
 def window_metrics(
-    rows: Sequence[PostRow], start: datetime | None, end: datetime, days: float | None,
+    totals: WindowTotals, start: datetime | None, end: datetime, days: float | None,
     subs_end: SubscriberPoint | None, subs_base: SubscriberPoint | None,
 ) -> WindowMetrics:
     """Every figure of one window; `subs_base` is the count the change is measured from."""
-    seen = [r for r in rows if r.views is not None]
-    views = [r.views for r in seen if r.views is not None]
     subscribers = subs_end.subscribers if subs_end else None
     change = None
     # A base no earlier than the end's count (nothing new seen in the window) gives no change, not 0.
     if subs_end is not None and subs_base is not None and subs_base.taken_at < subs_end.taken_at:
         change = subs_end.subscribers - subs_base.subscribers
-    views_mean = mean(views) if views else None
-    day24 = [r.views_24h for r in rows if r.views_24h is not None]
-    rated = [r for r in seen if _has_interactions(r)]
-    interactions = sum((r.reactions or 0) + (r.forwards or 0) + (r.replies or 0) for r in rated)
+    views_mean = _per_post(totals.views)
+    views_24h = _per_post(totals.views_24h)
     return WindowMetrics(
         start=start, end=end, subscribers=subscribers,
         subscribers_at=subs_end.taken_at if subs_end else None,
@@ -121,17 +49,16 @@ def window_metrics(
         subscribers_change_pct=pct(change, subs_base.subscribers) if subs_base and change is not None
         else None,
         subscribers_change_since=subs_base.taken_at if change is not None and subs_base else None,
-        posts=len(rows), posts_per_day=len(rows) / days if days else None,
-        views_posts=len(views), views_mean=views_mean,
-        views_median=float(median(views)) if views else None,
+        posts=totals.posts, posts_per_day=totals.posts / days if days else None,
+        views_posts=totals.views.known, views_mean=views_mean, views_median=totals.views_median,
         err=pct(views_mean, subscribers),
-        err24=pct(mean(day24), subscribers) if day24 else None, err24_posts=len(day24),
+        err24=pct(views_24h, subscribers), err24_posts=totals.views_24h.known,
         # Over posts with known views and at least one known counter; none known: unknown, not 0.
-        er=pct(interactions, sum(r.views or 0 for r in rated)) if rated else None,
-        forwards_per_post=_per_post([r.forwards for r in rows]),
-        reactions_per_post=_per_post([r.reactions for r in rows]),
-        paid_reactions_per_post=_per_post([r.paid_reactions for r in rows]),
-        replies_per_post=_per_post([r.replies for r in rows]),
+        er=pct(totals.rated_interactions, totals.rated_views) if totals.rated_posts else None,
+        forwards_per_post=_per_post(totals.forwards),
+        reactions_per_post=_per_post(totals.reactions),
+        paid_reactions_per_post=_per_post(totals.paid_reactions),
+        replies_per_post=_per_post(totals.replies),
     )
 
 
@@ -158,25 +85,9 @@ def top_post(row: PostRow, username: str) -> TopPost:
     )
 
 
-def top_posts(rows: Sequence[PostRow], username: str) -> tuple[tuple[TopPost, ...], tuple[TopPost, ...]]:
-    """The three most viewed posts, and the three with the highest ER (ties: more views first)."""
-    seen = [r for r in rows if r.views is not None]
-    # nsmallest over (sort key) instead of sorting every post: a window may hold thousands.
-    by_views = heapq.nsmallest(TOP_N, seen, key=lambda r: (-(r.views or 0), r.message_id))
-    rated = [(er, r) for r in seen if (er := post_er(r)) is not None]
-    by_er = [r for _, r in heapq.nsmallest(
-        TOP_N, rated, key=lambda pair: (-pair[0], -(pair[1].views or 0), pair[1].message_id)
-    )]
-    return tuple(top_post(r, username) for r in by_views), tuple(top_post(r, username) for r in by_er)
-
-
-def best_hour(rows: Sequence[PostRow], tz: str) -> BestHour:
-    """Median views by local hour of publication, among hours with at least three posts."""
-    zone = ZoneInfo(tz)
-    by_hour: dict[int, list[int]] = defaultdict(list)
-    for r in rows:
-        if r.views is not None:
-            by_hour[r.date.astimezone(zone).hour].append(r.views)
+def best_hour(by_hour: Mapping[int, Sequence[int]]) -> BestHour:
+    """The local hour of publication with the highest median views, among hours with at least three
+    posts of known views; `by_hour` holds those views per hour."""
     hours = tuple(
         HourFigure(h, len(v), float(median(v)))
         for h, v in sorted(by_hour.items()) if len(v) >= BEST_HOUR_MIN_POSTS

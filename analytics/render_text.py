@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from analytics.metrics import WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow, coverage_notes, status_note
+from analytics.records import ChannelSummary, OverviewRow, WindowMetrics
+from analytics.service import coverage_notes, status_note
 
 NA = "n/a"
 

@@ -1,122 +1,26 @@
-"""What the bot and the CLI call: summaries, the overview, post history, digest content, alerts."""
+"""What the bot and the CLI call for a channel: its summary, the overview, a post's history.
+
+Digest content is `analytics.digest`, alerts `analytics.alerts`; the records all live in
+`analytics.records`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from analytics.alerts import evaluate_alerts
-from analytics.digest import DigestChannel, DigestContent, digest_content
 from analytics.figures import window_figures
-from analytics.metrics import BestHour, TopPost, WindowMetrics, best_hour, excerpt, pct, top_posts
-from analytics.records import ToDict
+from analytics.local_time import utc_offsets
+from analytics.metrics import TOP_N, best_hour, excerpt, pct, top_post
+from analytics.records import ChannelSummary, HistoryPoint, OverviewRow, PostHistory
 from analytics.windows import Window
 from storage.channels import ChannelRepo
 from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
-from storage.queries import collapsed_posts, history_starts, overview_rows
+from storage.queries import history_starts, overview_rows
 from storage.subscribers import subscribers_at_each, subscribers_by_channel
-
-__all__ = [
-    "ChannelSummary", "DigestChannel", "DigestContent", "HistoryPoint", "OverviewRow", "PostHistory",
-    "channel_summary", "coverage_notes", "digest_content", "evaluate_alerts", "overview", "post_history",
-    "status_note",
-]
-
-
-@dataclass(frozen=True)
-class ChannelSummary(ToDict):
-    channel_id: int
-    username: str
-    title: str | None
-    status: str
-    window: str
-    window_label: str
-    now: datetime
-    tz: str
-    last_collected_at: datetime | None  # None: never collected, so there are no numbers at all
-    current: WindowMetrics | None
-    previous: WindowMetrics | None
-    top_by_views: tuple[TopPost, ...]
-    top_by_er: tuple[TopPost, ...]
-    best_hour: BestHour | None
-    status_reason: str | None = None  # why the collector gave up, when status is "failed"
-    # Posts are stored from this instant on (the oldest stored post), and were never read before
-    # it; None when the channel's whole history is stored.
-    history_from: datetime | None = None
-    # The previous window reaches before `history_from`: its posts were never read, so it has
-    # no figures (`previous` is None) rather than made-up zeros.
-    previous_unread: bool = False
-
-    @property
-    def never_collected(self) -> bool:
-        return self.last_collected_at is None
-
-    @property
-    def unread(self) -> bool:
-        """Collected once, but not since the window began: it has no figures."""
-        return self.last_collected_at is not None and self.current is None
-
-    @property
-    def partial(self) -> bool:
-        """The window itself reaches before `history_from`: its figures rest on the posts since."""
-        if self.history_from is None or self.current is None:
-            return False
-        return self.current.start is None or self.current.start < self.history_from
-
-    def to_dict(self) -> dict[str, Any]:
-        return super().to_dict() | {
-            "never_collected": self.never_collected, "unread": self.unread, "partial": self.partial,
-        }
-
-
-@dataclass(frozen=True)
-class OverviewRow(ToDict):
-    channel_id: int
-    username: str
-    title: str | None
-    status: str
-    last_collected_at: datetime | None
-    subscribers: int | None
-    subscribers_change: int | None
-    subscribers_change_pct: float | None
-    posts: int | None  # None when never collected
-    views_per_post: float | None
-    err: float | None
-    er: float | None
-    status_reason: str | None = None
-    history_from: datetime | None = None  # as in ChannelSummary
-    partial: bool = False  # the window reaches before history_from
-    # When the count the change runs from was taken, if inside the window (tracked for less).
-    subscribers_change_since: datetime | None = None
-
-
-@dataclass(frozen=True)
-class HistoryPoint(ToDict):
-    taken_at: datetime
-    age_hours: float
-    views: int | None
-    forwards: int | None
-    reactions: int | None
-    paid_reactions: int | None
-    replies: int | None
-
-
-@dataclass(frozen=True)
-class PostHistory(ToDict):
-    channel_id: int
-    username: str
-    message_id: int
-    link: str
-    date: datetime
-    excerpt: str
-    deleted: bool
-    age_hours: float
-    points: tuple[HistoryPoint, ...]
+from storage.window_stats import oldest_post, top_posts, window_by_hour
 
 
 def status_note(status: str, reason: str | None, start: bool = False) -> str | None:
@@ -169,25 +73,22 @@ async def channel_summary(
         unread = prev is not None and history_from is not None and prev[0] < history_from
         if unread:
             prev = None
-        # One read covers both windows; split in Python.
-        rows = await collapsed_posts(conn, channel_id, prev[0] if prev else start, end)
-        current_rows = [r for r in rows if start is None or r.date >= start]
-        days = window.read_days(
-            now, current_rows[0].date if current_rows else None, history_from, channel.last_collected_at
-        )
+        # The database folds, sums and ranks; only the answer's few rows come back.
+        # Two reads of the window; the database folds, sums and ranks, and sends back the answer.
+        first = start or await oldest_post(conn, channel_id) or end
+        totals, by_hour = await window_by_hour(conn, channel_id, start, end, utc_offsets(tz, first, end))
+        days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
         known = await subscribers_at_each(conn, channel_id, instants)
-        current = await window_figures(conn, channel_id, start, end, days, current_rows, known)
+        current = await window_figures(conn, channel_id, start, end, days, totals, known)
         previous = None
         if prev is not None:
-            previous = await window_figures(
-                conn, channel_id, prev[0], prev[1], rows=[r for r in rows if r.date < prev[1]],
-                known=known,
-            )
-    by_views, by_er = top_posts(current_rows, channel.username)
+            previous = await window_figures(conn, channel_id, prev[0], prev[1], known=known)
+        by_views, by_er = await top_posts(conn, channel_id, start, end, TOP_N)
     return ChannelSummary(
-        **{**base.__dict__, "current": current, "previous": previous, "top_by_views": by_views,
-           "top_by_er": by_er, "best_hour": best_hour(current_rows, tz),
+        **{**base.__dict__, "current": current, "previous": previous,
+           "top_by_views": tuple(top_post(r, channel.username) for r in by_views),
+           "top_by_er": tuple(top_post(r, channel.username) for r in by_er), "best_hour": best_hour(by_hour),
            "history_from": history_from, "previous_unread": unread},
     )
 

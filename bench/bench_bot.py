@@ -1,5 +1,7 @@
 """Bot reply latency: /stats over a channel with 10,000 stored posts, collector idle and collecting.
 
+`--posts 20000 --span-days 60` puts 10,000 posts in the 30d window (and 10,000 in the window before).
+
 Latency is measured where the issue defines it: from the admin's message reaching the local Bot API
 server to the bot's answer arriving there, through aiogram's real HTTP session (long polling).
 While "collecting", the collector reads the sandbox Telegram with its real pacing pauses scaled
@@ -60,6 +62,8 @@ async def build(engine: AsyncEngine, n_posts: int, span_days: float) -> None:
                 added_at=NOW - timedelta(days=60),
                 last_collected_at=NOW,
                 next_collection_at=NOW + timedelta(days=9),
+                # Every post read back to the first: the window before is figured too, as /stats shows it.
+                history_complete=True,
             )
         )
         run_id = await RunRepo(conn).start(1, NOW - timedelta(days=40))
@@ -192,7 +196,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_bot", description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--posts", type=int, default=10_000)
-    # 10 posts a day, as in bench_analytics; --span-days 35 packs all 10,000 into the 30d window.
+    # 10 posts a day, as in bench_analytics. The issue's target, 10,000 posts in the 30d window and
+    # 10,000 in the one before: --posts 20000 --span-days 60.
     parser.add_argument("--span-days", type=float, default=1000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)

@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import evaluate_alerts
+from analytics.alerts import evaluate_alerts
 from bot import render_collect as text
 from bot.clock import Clock
 from bot.delivery import send_html

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-from analytics.metrics import TopPost, WindowMetrics
-from analytics.service import ChannelSummary, OverviewRow, PostHistory, coverage_notes, status_note
+from analytics.records import ChannelSummary, OverviewRow, PostHistory, TopPost, WindowMetrics
+from analytics.service import coverage_notes, status_note
 from bot.render import clip, esc, heading, human, pct, signed, when
 
 # A post's excerpt is a few words, but one "word" can be a 5,000-character URL.

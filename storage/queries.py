@@ -1,5 +1,5 @@
 """Read-side SQL for analytics: album-collapsed posts with their ~24 h views, where history begins,
-the overview's aggregates, snapshot ages for alerts. Subscriber counts: storage/subscriber_counts.py.
+the overview's aggregates, snapshot ages for alerts. Subscriber counts: storage/subscribers.py.
 
 What needs medians or per-hour grouping gets one compact row per post; each post's views at about
 a day old are kept on the post itself (storage/views_24h.py).
@@ -54,32 +54,44 @@ def _album_key(table: FromClause) -> ColumnElement:
     return func.coalesce(table.c.grouped_id, -table.c.message_id)
 
 
-async def collapsed_posts(
-    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
-) -> list[PostRow]:
-    """Live, non-service posts published in [since, until), albums folded, oldest first."""
+def live_posts(
+    channel_id: int | ColumnElement, since: datetime | ColumnElement | None, until: datetime | ColumnElement
+) -> list[ColumnElement]:
+    """`posts` conditions: the channel's live, non-service posts published in [since, until) (values
+    or bound parameters)."""
     cond = [
         posts.c.channel_id == channel_id, posts.c.date < until, posts.c.deleted.is_(False),
         func.coalesce(posts.c.media_kind, "") != SERVICE_KIND,
     ]
     if since is not None:
         cond.append(posts.c.date >= since)
+    return cond
+
+
+def caption_key(table: FromClause) -> ColumnElement:
+    """An item's text behind its message id as a fixed-width number (NULL without text): min() over
+    an album's items picks the text of its first item that has one; [12:] is the text itself.
+    Ids are far below 10**11, so 12 digits sort right (BigInteger: PostgreSQL would add 10**11 to
+    an int4 and overflow)."""
+    keyed = cast(cast(table.c.message_id, BigInteger) + ID_WIDTH, String)
+    return case((table.c.text != "", keyed + func.substr(table.c.text, 1, EXCERPT_CHARS)), else_=None)
+
+
+async def collapsed_posts(
+    conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
+) -> list[PostRow]:
+    """Live, non-service posts published in [since, until), albums folded, oldest first."""
     p = select(
         posts.c.message_id, posts.c.date, posts.c.text, posts.c.grouped_id, posts.c.views,
         posts.c.forwards, posts.c.replies, posts.c.reactions, posts.c.paid_reactions,
         posts.c.views_24h,
-    ).where(*cond).subquery("p")
-    # An album's caption is the text of its first item that has one: min() over the text behind
-    # its message id as a fixed-width number (ids are far below 10**11, so 12 digits sort right).
-    # (BigInteger: PostgreSQL would add 10**11 to an int4 and overflow.)
-    keyed = cast(cast(p.c.message_id, BigInteger) + ID_WIDTH, String)
-    caption = func.min(case((p.c.text != "", keyed + func.substr(p.c.text, 1, EXCERPT_CHARS)), else_=None))
+    ).where(*live_posts(channel_id, since, until)).subquery("p")
     stmt = (
         select(
             # As stored (text on SQLite): as_utc parses it once, in C, rather than SQLAlchemy's
             # per-row date processing followed by ours.
             func.min(p.c.message_id), type_coerce(func.min(p.c.date), String).label("date"),
-            caption, func.count(),
+            func.min(caption_key(p)), func.count(),
             func.max(p.c.views), func.max(p.c.forwards), func.max(p.c.replies),
             func.max(p.c.reactions), func.max(p.c.paid_reactions), func.max(p.c.views_24h),
         )

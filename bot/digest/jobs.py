@@ -17,7 +17,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.digest import DigestContent, digest_content
+from analytics.digest import digest_content
+from analytics.records import DigestContent
 from analytics.schedule import slot_decision
 from bot import render_collect
 from bot.clock import Clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from analytics.digest import DigestChannel, DigestContent
+from analytics.records import DigestChannel, DigestContent
 from analytics.service import status_note
 from bot.digest.parse import WEEKDAYS
 from bot.render import esc, heading, human, pct, signed, when

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import evaluate_alerts
+from analytics.alerts import evaluate_alerts
 from storage.channels import ChannelRepo
 from storage.db import write
 from tests.analytics.conftest import P, add_channel, add_posts, add_run, add_snapshot, add_subscribers

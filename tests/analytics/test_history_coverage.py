@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.service import channel_summary, digest_content, overview
+from analytics.digest import digest_content
+from analytics.service import channel_summary, overview
 from analytics.windows import parse_window
 from bot.digest.texts import render_digest
 from bot.render_stats import render_overview, render_summary

@@ -10,8 +10,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics.digest import digest_content
 from analytics.export import export_posts
-from analytics.service import channel_summary, digest_content, overview, post_history
+from analytics.service import channel_summary, overview, post_history
 from analytics.windows import parse_window
 from tests.analytics.conftest import P, add_channel, add_posts, add_subscribers, t
 

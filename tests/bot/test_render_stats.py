@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from analytics.metrics import BestHour, TopPost, WindowMetrics
-from analytics.service import ChannelSummary
+from analytics.records import BestHour, ChannelSummary, TopPost, WindowMetrics
 from bot.render_stats import render_summary
 from sandbox.botapi_html import parse_html
 
@@ -82,7 +81,7 @@ def test_a_failed_channel_says_why_instead_of_not_collected_yet() -> None:
 
 
 def test_the_overview_names_a_failed_channel_as_failed() -> None:
-    from analytics.service import OverviewRow
+    from analytics.records import OverviewRow
     from bot.render_stats import render_overview
 
     row = OverviewRow(1, "gone", None, "failed", None, None, None, None, None, None, None, None,
@@ -103,7 +102,7 @@ def test_a_window_reaching_past_the_oldest_post_read_says_so_instead_of_comparin
 
 
 def test_the_overview_marks_a_channel_still_being_read_back() -> None:
-    from analytics.service import OverviewRow
+    from analytics.records import OverviewRow
     from bot.render_stats import render_overview
 
     row = OverviewRow(1, "young", None, "active", NOW, 10, None, None, 3, 100.0, 1.0, 2.0,
