@@ -6,8 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -17,6 +16,7 @@ from analytics.export import export_posts
 from analytics.render_text import print_overview, print_summary
 from analytics.service import channel_summary, overview
 from analytics.windows import parse_window
+from clock import Clock, RealClock
 from settings import Settings
 from storage.channels import ChannelRepo
 from storage.db import read
@@ -24,12 +24,7 @@ from storage.migrate import open_database
 from storage.models import Channel
 from storage.posts import PostRepo
 
-Clock = Callable[[], datetime]
 _PREFIXES = ("https://", "http://", "www.", "t.me/", "telegram.me/", "telegram.dog/", "@")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalize_ref(ref: str) -> str:
@@ -118,9 +113,9 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock = _utcnow) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings, clock: Clock | None = None) -> int:
     """`stats [<ref>] [--window W] [--json]`: one channel's summary, or the overview."""
-    return asyncio.run(_stats(args, settings, clock()))
+    return asyncio.run(_stats(args, settings, (clock or RealClock()).now()))
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock
+from clock import Clock
 from settings import Settings
 from storage.db import write
 from storage.heartbeats import Heartbeat, HeartbeatRepo

@@ -24,7 +24,7 @@ from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
 from bot.digest.jobs import JOB_PREFIX, schedule_digests
 from bot.notifier import BotNotifier
-from collector.clock import Clock, RealClock
+from clock import Clock, RealClock
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector

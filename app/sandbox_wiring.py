@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from app.wiring import Wiring, open_gate
-from collector.clock import ScaledClock
+from clock import ScaledClock
 from settings import Settings
 
 log = logging.getLogger("app.sandbox")

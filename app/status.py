@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.lock import lock_holder
-from collector.clock import RealClock
+from clock import RealClock
 from collector.ledger import AccountLedger, AccountSummary, describe
 from collector.pacing import LAYERS  # runs.pacing_seconds keys, in the order a run meets them
 from collector.schedule import JOB_ID, collection_time, upcoming_run

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock, RealClock
+from clock import Clock, RealClock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger, describe_block
 from collector.pacing import Pacer, PacingConfig

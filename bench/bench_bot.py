@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_bot, create_dispatcher
 from bot.digest.jobs import Digests
 from bot.notifier import BotNotifier
-from collector.clock import ScaledClock
+from clock import ScaledClock
 from collector.pacing import PacingConfig
 from collector.service import Collector
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer

@@ -22,7 +22,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.digest.jobs import Digests
 from bot.handlers.errors import BUSY
 from bot.notifier import BotNotifier
-from collector.clock import ScaledClock
+from clock import ScaledClock
 from collector.pacing import PacingConfig
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.collector import sandbox_collector

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from collector.clock import RealClock
+from clock import RealClock
 from collector.pacing import PacingConfig
 from sandbox.collector import sandbox_collector
 from sandbox.telegram import PUBLIC_CHANNELS

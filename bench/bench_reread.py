@@ -20,7 +20,7 @@ from pathlib import Path
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.notifier import ConsoleNotifier
 from collector.pacing import PacingConfig
 from sandbox import telegram as sb

@@ -19,7 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from app.wiring import production_wiring
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.notifier import ConsoleNotifier
 from collector.service import Collector
 from sandbox import telegram as sb

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.alerts import evaluate_alerts
 from bot import render_collect as text
-from bot.clock import Clock
 from bot.delivery import send_html
+from clock import Clock
 from settings import Settings
 from storage.alerts import AlertRepo
 from storage.db import read, write

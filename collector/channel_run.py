@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock
+from clock import Clock
 from collector.gate import RequestGate
 from collector.ledger import describe_block
 from collector.renames import follow_rename

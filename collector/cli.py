@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock
+from clock import Clock
 from collector.gate import RequestGate
 from collector.job import schedule_collection
 from collector.ledger import describe_block

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock
+from clock import Clock
 from collector.source import short_method
 from storage.db import read, write
 from storage.ledger import ACCOUNT, AccountRecord, Block, LedgerRepo

@@ -14,7 +14,7 @@ from typing import Any
 
 from telethon import TelegramClient, errors
 
-from collector.clock import RealClock
+from clock import RealClock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger
 from collector.pacing import Pacer, PacingConfig

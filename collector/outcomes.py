@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clock import Clock
 from collector.channel_run import FloodPostponed, Stopped
-from collector.clock import Clock
 from collector.gate import RequestGate
 from collector.ledger import describe_block
 from collector.notifier import Notifier

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from collector.clock import Clock
+from clock import Clock
 
 log = logging.getLogger("collector.pacing")
 

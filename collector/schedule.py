@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from collector.clock import Clock, ScaledClock
+from clock import Clock, ScaledClock
 
 JOB_ID = "collect"
 

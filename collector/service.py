@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clock import Clock
 from collector.capacity import Load, load_of, run_seconds
 from collector.channel_run import ChannelRunner, Tally
-from collector.clock import Clock
 from collector.gate import RequestGate
 from collector.ledger import AccountSummary
 from collector.notifier import Notifier

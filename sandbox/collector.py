@@ -7,7 +7,7 @@ import random
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock
+from clock import Clock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger
 from collector.notifier import ConsoleNotifier, Notifier

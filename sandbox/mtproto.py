@@ -23,7 +23,7 @@ from telethon.sessions import StringSession
 from telethon.tl import types
 from telethon.tl.tlobject import TLObject, TLRequest
 
-from collector.clock import Clock
+from clock import Clock
 from collector.wire_names import method_name, unwrap
 from sandbox import mtproto_tl as tl
 from sandbox.mtproto_link import Dropped, Server, connection_class

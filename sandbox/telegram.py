@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from collector.clock import Clock
+from clock import Clock
 from collector.gate import RequestGate
 from collector.source import (
     BANNED,

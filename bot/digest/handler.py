@@ -8,7 +8,6 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.schedule import next_slot
-from bot.clock import Clock
 from bot.commands import usage
 from bot.delivery import reply
 from bot.digest.jobs import Digests
@@ -17,6 +16,7 @@ from bot.digest.subscriptions import NotTrackedError, chat_subscriptions, now_re
 from bot.digest.texts import render_subscriptions, subscribed, unsubscribed
 from bot.render import esc, when
 from bot.render_channels import not_tracked
+from clock import Clock
 from settings import Settings
 
 

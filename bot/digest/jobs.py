@@ -21,11 +21,11 @@ from analytics.digest import digest_content
 from analytics.records import DigestContent
 from analytics.schedule import slot_decision
 from bot import render_collect
-from bot.clock import Clock
 from bot.delivery import obeying_retry_after, send_html, send_parts
 from bot.digest.subscriptions import covered_channels
 from bot.digest.texts import render_digest
 from bot.render import split_message
+from clock import Clock
 from settings import Settings
 from storage.db import read, write
 from storage.deliveries import DeliveryRepo, DigestDelivery

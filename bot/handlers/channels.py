@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock
 from bot.delivery import reply
 from bot.render_channels import render_channels
 from bot.tracking import list_channels
+from clock import Clock
 from collector.service import Collector
 from settings import Settings
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.charts import channel_charts
 from bot.args import ref_and_window, tracked
-from bot.clock import Clock
 from bot.delivery import obeying_retry_after, reply
 from bot.render import caption, esc, heading
+from clock import Clock
 from settings import Settings
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics.charts import post_history_chart
 from analytics.service import post_history
 from bot.args import ref_arg, tracked
-from bot.clock import Clock
 from bot.commands import usage
 from bot.delivery import obeying_retry_after, reply
 from bot.render import esc
 from bot.render_stats import render_post_history
+from clock import Clock
 from settings import Settings
 
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary, overview
 from bot.args import ref_and_window, tracked
-from bot.clock import Clock
 from bot.delivery import reply
 from bot.render_stats import render_overview, render_summary
+from clock import Clock
 from settings import Settings
 
 

@@ -6,9 +6,9 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.clock import Clock
 from bot.delivery import reply
 from bot.render_collect import render_status
+from clock import Clock
 from collector.service import Collector
 from settings import Settings
 

@@ -16,7 +16,7 @@ from app.liveness import COLLECTION, POLLING, SCHEDULER, stale_limits
 from app.lock import SessionLock
 from app.run import App, start_app
 from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from sandbox.botapi import BotAPIServer
 from settings import Settings, load_settings
 from storage.db import read, write

@@ -21,7 +21,7 @@ from app.logs import configure_logging, settings_secrets
 from app.run import check_bot, check_database
 from app.wiring import StartupError
 from bot.app import create_bot
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from sandbox.mtproto import FakeTelegram
 from settings import hide_secrets, load_settings, shown_url
 from tests.collector.tl_fake import API_HASH, running_client

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.wiring import Wiring, production_wiring
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.service import Collector
 from sandbox.mtproto import FakeTelegram
 from settings import Settings, load_settings
@@ -374,7 +374,7 @@ async def test_collect_once_while_the_account_is_blocked_says_so_and_exits_1(
     engine: AsyncEngine, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from app.collect import collect_command
-    from collector.clock import RealClock
+    from clock import RealClock
     from collector.ledger import AccountLedger
     from sandbox.telegram import ACCOUNT_ID
     from storage.ledger import ACCOUNT, Block

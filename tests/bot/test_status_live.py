@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from collector.clock import ScaledClock
+from clock import ScaledClock
 from storage.channels import ChannelRepo
 from storage.db import read
 from storage.runs import RunRepo

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import Clock, VirtualClock
+from clock import Clock, VirtualClock
 from collector.pacing import PacingConfig
 from collector.service import Collector
 from sandbox.collector import sandbox_collector

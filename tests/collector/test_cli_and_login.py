@@ -6,8 +6,8 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from clock import VirtualClock
 from collector.cli import render_state
-from collector.clock import VirtualClock
 from collector.login import protect, session_path
 from collector.service import CollectorState
 from settings import load_settings

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.gate import RUN_BUDGET, RequestGate
 from collector.ledger import AccountLedger, describe
 from collector.pacing import Pacer, PacingConfig

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.pacing import PacingConfig
 from collector.source import ChannelKey, HistoryPage
 from sandbox import telegram as sb

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import ScaledClock, VirtualClock
+from clock import ScaledClock, VirtualClock
 from collector.schedule import collection_time, due_again, on_clock
 from storage.channels import ChannelRepo
 from storage.db import read

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.pacing import PacingConfig
 from sandbox.telegram import EPOCH, SPECS
 from storage.channels import ChannelRepo

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.pacing import PacingConfig
 from sandbox.telegram import PRIVATE_CHANNEL, PUBLIC_CHANNELS
 from storage.channels import ChannelRepo

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import RealClock, ScaledClock
+from clock import RealClock, ScaledClock
 from collector.pacing import PacingConfig
 from sandbox.collector import sandbox_collector
 from settings import load_settings

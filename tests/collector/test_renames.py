@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from storage.alerts import AlertRepo
 from storage.channels import ChannelRepo
 from storage.db import read, write

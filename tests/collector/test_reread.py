@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.reread import REREAD_BATCH, plan_reread
 from sandbox import telegram as sb
 from sandbox.collector import sandbox_collector

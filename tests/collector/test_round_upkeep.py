@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.service import Collector
 from sandbox.collector import sandbox_collector
 from storage.channels import ChannelRepo

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger
 from collector.pacing import Pacer, PacingConfig

@@ -14,7 +14,7 @@ from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.gate import RequestGate
 from collector.pacing import Pacer, PacingConfig
 from collector.source import (

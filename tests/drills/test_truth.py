@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from sandbox.collector import sandbox_collector
 from tests.collector.helpers import fetched_per_run
 from tests.drills.harness import check_against_truth

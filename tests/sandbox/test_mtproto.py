@@ -12,7 +12,7 @@ import pytest
 from telethon import TelegramClient, errors
 from telethon.tl import functions, types
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.source import ChannelKey, SourcePost
 from collector.telethon_map import map_message
 from sandbox.mtproto import FakeTelegram, WireCall, method_name

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from collector.clock import VirtualClock
+from clock import VirtualClock
 from collector.source import ChannelInvalid, ChannelKey, ChannelUnavailable, FloodWait, SourceDisconnected
 from sandbox.telegram import PRIVATE_CHANNEL, PUBLIC_CHANNELS, SandboxTelegram
 

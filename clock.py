@@ -1,4 +1,4 @@
-"""Injectable clocks: every wait the collector makes goes through one, so tests prove delays exactly."""
+"""Injectable clocks: every wait and every `now` goes through one, so tests prove delays and dates exactly."""
 
 from __future__ import annotations
 
