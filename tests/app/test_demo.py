@@ -73,13 +73,13 @@ def _index(lines: list[str], text: str) -> int:
 
 
 def test_ctrl_c_stops_the_script_at_once_and_says_where_the_files_are(tmp_path: Path) -> None:
-    from tests.drills.harness import start
+    from tests.drills.harness import START_WITHIN, start
 
     demo = start(tmp_path, "demo", env={"MTPROTO_MESSAGE_DELAY": "0.1", "MTPROTO_UNSAFE_OVERRIDE": "true"})
     try:
         demo.wait_for("admin ▸ /status")
         demo.signal(signal.SIGINT)
-        code = demo.proc.wait(20)
+        code = demo.proc.wait(START_WITHIN)
     finally:
         demo.kill()
     screen = demo.output
