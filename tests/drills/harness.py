@@ -129,10 +129,13 @@ def stored_posts(db: Path, username: str) -> int:
 
 
 def collected(db: Path, *usernames: str) -> bool:
-    """Every channel named has finished a run that stored its posts, and no run is in progress."""
+    """Every channel named has finished a run without error, its record written. (The channel is
+    marked collected a moment before its run's record is finished: a stop sent on the first mark
+    alone could land in between, on a slow machine.)"""
     marks = ",".join("?" * len(usernames))
-    done = query(db, f"SELECT COUNT(*) FROM channels WHERE username IN ({marks}) "
-                     "AND last_collected_at IS NOT NULL", *usernames)
+    done = query(db, f"SELECT COUNT(DISTINCT c.id) FROM channels c JOIN runs r ON r.channel_id = c.id "
+                     f"WHERE c.username IN ({marks}) AND c.last_collected_at IS NOT NULL "
+                     "AND r.finished_at IS NOT NULL AND r.error IS NULL", *usernames)
     return bool(done) and done[0][0] == len(usernames)
 
 
