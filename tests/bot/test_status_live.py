@@ -56,7 +56,7 @@ async def test_status_answers_during_a_paced_collection_before_it_finishes(runni
     # In the middle of a run it names the channel, post k of the n its page of 50 messages holds
     # (service messages are no posts), and the pause it sits in: the extended pause after
     # message 20 (13.5 s of pacing, held here until the reply is in).
-    await until(lambda: running.collector.state().wait_layer == "extended", 60)
+    await until(lambda: running.collector.state().wait_layer == "extended")
     status = await running.ask_one("/status")
     assert running.collector.state().collecting
     expected = (
