@@ -1,7 +1,7 @@
 """`python main.py demo`: the whole pipeline offline, as `run --sandbox` wires it, with a scripted admin.
 
 The admin speaks through the sandbox Bot API server's control side; the terminal shows the chat
-as a transcript, with the collector's pacing ("Rate limiting") between the lines as it happens.
+as a transcript, with the pacer's pauses ("Rate limiting") between the lines as they happen.
 """
 
 from __future__ import annotations
@@ -84,12 +84,12 @@ async def run_demo(
 ) -> int:
     """Play the script; 0 when it finished, 130 when Ctrl-C (or SIGTERM) stopped it, 1 otherwise."""
     view = Transcript(out or sys.stdout, out_dir, scale)
-    wiring, server = await sandbox_wiring(settings, Knobs(scale=scale))
+    wiring, server = await sandbox_wiring(settings, Knobs(scale=scale), view.timeline.on_event)
     assert server is not None  # the demo always runs its own Bot API server
     view.banner(ignored or [])
     stop = asyncio.Event()
     result: dict[str, Any] = {}
-    quiet_logs = _quiet_logging(view)
+    quiet_logs = _quiet_logging()
 
     async def started(app: App) -> None:
         task = asyncio.create_task(_play(app, server, view, script))
@@ -166,24 +166,15 @@ async def _quiet(server: Any, chat: int) -> None:
         await asyncio.sleep(QUIET)
 
 
-def _quiet_logging(view: Transcript) -> Any:
-    """Only warnings reach the terminal as log lines; pacing lines join the transcript instead, and
-    the collector's end-of-run lines close each run's part of the timeline."""
+def _quiet_logging() -> Any:
+    """Only warnings reach the terminal as log lines: the pacing joins the transcript instead, from
+    the pacer's events."""
     root = logging.getLogger()
     levels = [(h, h.level) for h in root.handlers]
     for handler, _ in levels:
         handler.setLevel(logging.WARNING)
-    # "collector.pacing" records reach the "collector" logger's handler too.
-    loggers = [logging.getLogger("collector"), logging.getLogger("collector.pacing")]
-    old_levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.INFO)
-    loggers[0].addHandler(view.pacing_handler)
 
     def restore() -> None:
-        loggers[0].removeHandler(view.pacing_handler)
-        for logger, level in zip(loggers, old_levels, strict=True):
-            logger.setLevel(level)
         for handler, level in levels:
             handler.setLevel(level)
 

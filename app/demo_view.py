@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
+from collector.pacing import PacingEvent, RunEnded
+
 MAX_LINES = 22  # a long answer (the overview) is cut here on screen; the chat has it whole
 INDENT = " " * 14
 
 
-class PacingLines(logging.Handler):
-    """Turns the collector's pacing records into transcript lines, and closes each run with one line.
+class PacingLines:
+    """Turns the pacer's events into transcript lines, and closes each run with one line.
 
     The first channel's run shows every pause but the 0.5 s message gaps (counted instead), and the
     first pause between channels shows too; later runs repeat the same pattern. Every run ends with
-    one line of its pauses per layer, printed as the run ends, so it comes before the bot's news of
-    that run and the timeline is complete when the script is.
+    one line of its pauses per layer, drawn when the pacer says the run ended, so it comes before
+    the bot's news of that run and the timeline is complete when the script is.
     """
 
     def __init__(self, view: Transcript) -> None:
-        super().__init__(logging.INFO)
         self.view = view
         self.runs = 0
         self.channel_shown = False
@@ -31,24 +31,21 @@ class PacingLines(logging.Handler):
         self.counts: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        args = record.args if isinstance(record.args, tuple) else ()
-        if record.name == "collector" and "run %d done" in str(record.msg) and args:
-            self.close_run(str(args[0]))  # the collector's "@%s: run %d done: ..." line
+    def on_event(self, event: PacingEvent) -> None:
+        """The pacer's hook: a pause as it begins, or the end of a channel's run."""
+        if isinstance(event, RunEnded):
+            self.close_run(event.channel)
             return
-        text = record.getMessage()
-        if not text.startswith("Rate limiting") or len(args) < 2:
-            return
-        layer, seconds = str(args[0]), float(args[1])
-        self.counts[layer] += 1
-        self.seconds[layer] += seconds
-        if layer == "message":
+        self.counts[event.layer] += 1
+        self.seconds[event.layer] += event.seconds
+        if event.layer == "message":
             self.gaps += 1
             return
-        if self.runs == 0 or (layer == "channel" and not self.channel_shown):
-            self.channel_shown |= layer == "channel"
+        if self.runs == 0 or (event.layer == "channel" and not self.channel_shown):
+            self.channel_shown |= event.layer == "channel"
             skipped = f"  [after {self.gaps} x 0.5 s message gaps]" if self.gaps else ""
-            self.view.pacing(f"⏱ {text}, {seconds * self.view.scale:.1f} s here{skipped}")
+            self.view.pacing(f"⏱ Rate limiting: {event.describe()}, "
+                             f"{event.seconds * self.view.scale:.1f} s here{skipped}")
         self.gaps = 0
 
     def close_run(self, channel: str | None) -> None:
@@ -77,7 +74,7 @@ class Transcript:
         self.out, self.files, self.scale = out, files, scale
         self.began = time.monotonic()
         self.saved: list[Path] = []
-        self.pacing_handler = PacingLines(self)
+        self.timeline = PacingLines(self)
         self._shown = 0
         self._chat: tuple[Any, int] | None = None  # the server and chat `follow` shows
 
@@ -163,7 +160,7 @@ class Transcript:
 
     def finish(self, seconds: float) -> None:
         """The closing lines, last: the timeline and the chat were shown whole before them."""
-        self.pacing_handler.close_run(None)
+        self.timeline.close_run(None)
         self.line("")
         self.line(f"Demo finished in {seconds:.0f} s. Files written to {self.files.resolve()}:")
         for path in self.saved:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from app.wiring import Wiring, open_gate
 from clock import ScaledClock
+from collector.pacing import PacingEvent
 from settings import Settings
 
 log = logging.getLogger("app.sandbox")
@@ -81,17 +82,20 @@ def sandbox_clock(knobs: Knobs) -> ScaledClock:
     return ScaledClock(knobs.scale, datetime.fromtimestamp(virtual_now, UTC))
 
 
-async def sandbox_wiring(settings: Settings, knobs: Knobs) -> tuple[Wiring, object | None]:
+async def sandbox_wiring(
+    settings: Settings, knobs: Knobs, on_pacing: Callable[[PacingEvent], None] | None = None,
+) -> tuple[Wiring, object | None]:
     """The sandbox Telegram and Bot API behind the production composition.
 
     Returns the wiring and the Bot API server it started (None when BOT_API_URL named one), so the
-    demo can act as the admin through the server's control side.
+    demo can act as the admin through the server's control side, and draw its timeline from the
+    pacer's events (`on_pacing`).
     """
     from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
     from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
 
     clock = sandbox_clock(knobs)
-    gate, engine = await open_gate(settings, clock)
+    gate, engine = await open_gate(settings, clock, on_pacing)
     source = SandboxTelegram(clock, gate=gate)  # the production gate, ledger in the database
     await gate.bind(ACCOUNT_ID)  # as production binds the session's account before any request
     for kind, seconds, times in knobs.floods:

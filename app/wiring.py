@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clock import Clock, RealClock
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger, describe_block
-from collector.pacing import Pacer, PacingConfig
+from collector.pacing import Pacer, PacingConfig, PacingEvent
 from collector.source import AccountFatal, ChannelSource, NotAuthorized
 from settings import Settings
 from storage.migrate import open_database
@@ -37,11 +37,14 @@ class Wiring:
     sandbox: bool = False
 
 
-async def open_gate(settings: Settings, clock: Clock) -> tuple[RequestGate, AsyncEngine]:
+async def open_gate(
+    settings: Settings, clock: Clock, on_pacing: Callable[[PacingEvent], None] | None = None,
+) -> tuple[RequestGate, AsyncEngine]:
     """The request gate with the account ledger in the database (already migrated by the start-up
-    check); the caller disposes the engine when the Telegram side closes."""
+    check); the caller disposes the engine when the Telegram side closes. `on_pacing` hears the
+    pacer's events (the demo draws its timeline from them)."""
     engine = await open_database(settings.database_url)
-    pacer = Pacer(PacingConfig.from_settings(settings), clock)
+    pacer = Pacer(PacingConfig.from_settings(settings), clock, on_event=on_pacing)
     return RequestGate(pacer, AccountLedger(engine, clock)), engine
 
 

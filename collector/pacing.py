@@ -85,12 +85,30 @@ SAFE_DIRECTION: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Wait:
-    """A pause in progress: its main layer, length, end, and the layers it is made of."""
+    """A pause in progress: its main layer, length, end, the layers it is made of, and what it
+    separates ("after message 20", "before next channel")."""
 
     layer: str
     seconds: float
     until: datetime
     parts: tuple[tuple[str, float], ...]
+    why: str = ""
+
+    def describe(self) -> str:
+        """The pause as the log and the demo's timeline tell it."""
+        detail = " + ".join(f"{n} {s:g}" for n, s in self.parts)
+        return f"{self.layer} pause {self.seconds:.2f} s {self.why} ({detail})"
+
+
+@dataclass(frozen=True)
+class RunEnded:
+    """A channel's run is over, however it ended (collected, failed, stopped): none of its pauses
+    comes after this."""
+
+    channel: str
+
+
+PacingEvent = Wait | RunEnded
 
 
 class Pacer:
@@ -98,27 +116,33 @@ class Pacer:
 
     def __init__(
         self, config: PacingConfig, clock: Clock, rng: random.Random | None = None,
-        on_wait: Callable[[Wait | None], None] | None = None,
+        on_event: Callable[[PacingEvent], None] | None = None,
     ) -> None:
+        """`on_event` hears each pause as it begins and each channel's run as it ends (the demo's
+        timeline is drawn from them)."""
         self.config = config
         self.clock = clock
         self._rng = rng or random.Random()
-        self._on_wait = on_wait
+        self._on_event = on_event
         self._last_request: float | None = None
         self._last_message: float | None = None
         self._channel_end: float | None = None
         self._k = 0
+        self._channel = ""
         self.current: Wait | None = None
         self.totals: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
 
-    def start_channel(self) -> None:
+    def start_channel(self, channel: str) -> None:
         """The message count (and the per-layer totals of the run record) restart with each channel."""
+        self._channel = channel
         self._k = 0
         self._last_message = None
         self.totals = dict.fromkeys(LAYERS, 0.0)
 
     def end_channel(self) -> None:
         self._channel_end = self.clock.monotonic()
+        if self._on_event:
+            self._on_event(RunEnded(self._channel))
 
     async def before_channel(self) -> None:
         """CHANNEL_DELAY from the end of the previous channel to the first request of this one."""
@@ -175,14 +199,12 @@ class Pacer:
             # Time already spent working shrinks each layer in proportion.
             self.totals[name] += secs * remaining / nominal
         layer = max(parts, key=lambda p: p[1])[0]
-        detail = " + ".join(f"{n} {s:g}" for n, s in parts)
-        log.info("Rate limiting: %s pause %.2f s %s (%s)", layer, remaining, why, detail)
-        self.current = Wait(layer, remaining, self.clock.now() + timedelta(seconds=remaining), parts)
-        if self._on_wait:
-            self._on_wait(self.current)
+        wait = Wait(layer, remaining, self.clock.now() + timedelta(seconds=remaining), parts, why)
+        log.info("Rate limiting: %s", wait.describe())
+        self.current = wait
+        if self._on_event:
+            self._on_event(wait)
         try:
             await self.clock.sleep(remaining)
         finally:
             self.current = None
-            if self._on_wait:
-                self._on_wait(None)

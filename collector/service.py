@@ -191,7 +191,7 @@ class Collector:
 
     async def _collect_one(self, channel: Channel) -> None:
         self._channel, self._current, self._progress = channel.username, channel.id, None
-        self.pacer.start_channel()
+        self.pacer.start_channel(channel.username)
         await self.pacer.before_channel()
         async with write(self.engine) as conn:
             run_id = await RunRepo(conn).start(channel.id, self.clock.now())

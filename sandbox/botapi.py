@@ -173,8 +173,9 @@ class BotAPIServer(BotAPIMethods):
     def messages(self, chat_id: int | None = None) -> list[SentMessage]:
         return [s for s in self.sent if chat_id is None or s.chat_id == chat_id]
 
-    async def next_messages(self, chat_id: int, count: int = 1, within: float = 5.0) -> list[SentMessage]:
-        """Wait for the next `count` things the bot sends to `chat_id` (that no earlier call read)."""
+    async def next_messages(self, chat_id: int, count: int = 1, within: float = 60.0) -> list[SentMessage]:
+        """Wait for the next `count` things the bot sends to `chat_id` (that no earlier call read);
+        `within` is a hang guard, long enough for a loaded machine."""
         assert self._changed is not None, "start the server first"
 
         def unread() -> list[SentMessage]:
@@ -200,7 +201,7 @@ class BotAPIServer(BotAPIMethods):
         self._cursor[chat_id] = seen
         return result
 
-    async def wait_delivered(self, within: float = 5.0) -> None:
+    async def wait_delivered(self, within: float = 60.0) -> None:
         """Wait until the bot has fetched and confirmed every update sent so far."""
         assert self._changed is not None
         last = self._updates[-1]["update_id"] if self._updates else 0

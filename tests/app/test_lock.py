@@ -48,7 +48,7 @@ def holder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     yield proc, session
     if proc.poll() is None:
         proc.kill()
-    proc.communicate(timeout=10)
+    proc.communicate(timeout=60)
 
 
 def test_a_second_process_is_refused_at_once_with_the_holders_pid(
@@ -56,7 +56,7 @@ def test_a_second_process_is_refused_at_once_with_the_holders_pid(
 ) -> None:
     proc, session = holder
     second = _python(TRY, str(session))
-    out, _ = second.communicate(timeout=30)
+    out, _ = second.communicate(timeout=60)
     assert second.returncode == 3
     assert out.strip() == (
         f"another ChannelPulse process (pid {proc.pid}) is using {session} — stop it first; "
@@ -69,7 +69,7 @@ def test_the_lock_is_free_again_after_the_holder_exits(holder: tuple[subprocess.
     with pytest.raises(SessionLocked) as info:
         SessionLock(session).acquire()
     assert info.value.pid == proc.pid
-    proc.communicate(input="", timeout=10)  # clean exit
+    proc.communicate(input="", timeout=60)  # clean exit
     with SessionLock(session) as lock:
         assert lock.held
 
@@ -77,10 +77,10 @@ def test_the_lock_is_free_again_after_the_holder_exits(holder: tuple[subprocess.
 def test_kill_9_frees_the_lock_without_cleanup(holder: tuple[subprocess.Popen[str], Path]) -> None:
     proc, session = holder
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.wait(timeout=60)
     assert lock_path(session).exists()  # the stale file is harmless: the kernel dropped the flock
     second = _python(TRY, str(session))
-    out, _ = second.communicate(timeout=30)
+    out, _ = second.communicate(timeout=60)
     assert (second.returncode, out.strip()) == (0, "acquired")
 
 
@@ -109,7 +109,7 @@ def test_lock_holder_reads_the_pid_from_the_kernel_without_taking_the_lock(
     # Asking did not take the lock: a process that really tries is still refused by the holder.
     with pytest.raises(SessionLocked):
         SessionLock(session).acquire()
-    proc.communicate(input="", timeout=10)
+    proc.communicate(input="", timeout=60)
     assert lock_holder(session) is None
 
 

@@ -26,6 +26,7 @@ from storage.posts import PostRepo
 from storage.runs import RunRepo
 
 FAST = 0.002  # 500x: a channel's 80 s of pacing in a sixth of a second
+WITHIN = 60.0  # a hang guard only: nothing here asserts how fast the machine is
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return load_settings(env_file=None, database_url=db_url, telegram_session=tmp_path / "pulse.session")
 
 
-async def _until(condition: object, within: float = 15.0) -> None:
+async def _until(condition: object, within: float = WITHIN) -> None:
     async with asyncio.timeout(within):
         while not condition():  # type: ignore[operator]  # noqa: ASYNC110 - set by the app's tasks
             await asyncio.sleep(0.02)
@@ -57,7 +58,7 @@ async def running(settings: Settings) -> AsyncIterator[tuple[App, BotAPIServer]]
 async def test_an_admin_adds_a_channel_and_hears_when_its_first_collection_is_done(running) -> None:
     app, server = running
     await server.send_message(SANDBOX_ADMIN, "/add_channel @pulse_tech")
-    [queued, done] = await server.next_messages(SANDBOX_ADMIN, 2, within=20)
+    [queued, done] = await server.next_messages(SANDBOX_ADMIN, 2, within=WITHIN)
     assert "Queued" in queued.text and "@pulse_tech" in queued.text
     found = re.search(r"First collection of Pulse Tech Digest \(@pulse_tech\) is done: (\d+) posts stored",
                       done.text)
@@ -89,8 +90,8 @@ async def test_an_unsafe_override_adds_a_warning_line(running) -> None:
 
 
 async def test_sigterm_in_the_middle_of_a_pause_stops_without_sitting_it_out(settings: Settings) -> None:
-    # Real-time pacing: the first channel is in its 0.5 s..10 s pauses when the stop comes.
-    wiring, _ = await sandbox_wiring(settings, Knobs(scale=1.0))
+    # Real-time pacing: Telegram asks for 20 minutes on the first page, and the stop comes in them.
+    wiring, _ = await sandbox_wiring(settings, Knobs(scale=1.0, floods=(("history", 1200, 1),)))
     stop = asyncio.Event()
     lines: list[str] = []
     loop = asyncio.get_running_loop()
@@ -100,7 +101,7 @@ async def test_sigterm_in_the_middle_of_a_pause_stops_without_sitting_it_out(set
         await app.collector.enqueue(["@pulse_news"], added_by=None)
 
         async def stop_in_a_pause() -> None:
-            await _until(lambda: app.collector.state().wait_layer == "batch")  # 3.5 s of real time
+            await _until(lambda: app.collector.state().wait_layer == "flood_wait")
             until = app.collector.state().wait_until
             assert until is not None
             pause["ends"] = loop.time() + (until - app.wiring.clock.now()).total_seconds()
@@ -110,8 +111,9 @@ async def test_sigterm_in_the_middle_of_a_pause_stops_without_sitting_it_out(set
 
     try:
         task = asyncio.create_task(run_until_stopped(wiring, stop, lines.append, started))
-        await _until(stop.is_set, 30)
-        code = await task
+        await _until(stop.is_set)
+        async with asyncio.timeout(WITHIN):  # far less than the pause: a stop that sat it out hangs
+            code = await task
         stopped = loop.time()
     finally:
         await wiring.close()
@@ -157,7 +159,7 @@ async def test_a_collection_that_meets_a_locked_database_is_retried_not_failed()
     retry_collection_when_locked(scheduler, drain)
     scheduler.start()
     try:
-        await _until(lambda: len(calls) == 2, 5)
+        await _until(lambda: len(calls) == 2)
     finally:
         scheduler.shutdown(wait=False)
 
@@ -178,12 +180,15 @@ async def test_the_summary_names_the_run_that_collects_a_recently_collected_chan
     app = await start_app(wiring)
     try:
         [line] = await summary(app)
+        after = wiring.clock.now()
     finally:
         await app.close()
         await wiring.close()
     # The run at start finds it not due; the job's next run (an hour of wall time, 500 h on the
-    # sandbox's fast clock) is the one that collects it, and the summary says so, not "now".
+    # sandbox's fast clock) is the one that collects it, and the summary says so, not "now". The job
+    # was scheduled between `now` and `after` (minutes apart on this clock on a loaded machine).
     found = re.search(r"1 channel\(s\) tracked, next collection (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", line)
     assert found, line
     at = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    assert abs(at - (now + timedelta(minutes=60) / FAST)) < timedelta(minutes=5)
+    hour = timedelta(minutes=60) / FAST
+    assert now + hour - timedelta(minutes=1) <= at <= after + hour

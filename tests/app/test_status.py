@@ -190,7 +190,7 @@ def test_status_names_the_process_holding_the_session(
         assert main.main(["status"]) == 0
         assert f"ChannelPulse process: running (pid {proc.pid})" in capsys.readouterr().out
     finally:
-        proc.communicate(input="", timeout=10)
+        proc.communicate(input="", timeout=60)
     with SessionLock(tmp_path / "data" / "pulse.session"):
         pass  # status never kept the lock for itself
 

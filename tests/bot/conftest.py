@@ -47,8 +47,9 @@ def settings(botapi: BotAPIServer, db_url: str) -> Settings:
     )
 
 
-async def until(predicate: Callable[[], Any], within: float = 5.0) -> None:
-    """Wait for something the bot does in the background (start-up calls, a log line)."""
+async def until(predicate: Callable[[], Any], within: float = 60.0) -> None:
+    """Wait for something the bot does in the background (start-up calls, a log line); `within` is a
+    hang guard, not a speed test."""
     async with asyncio.timeout(within):
         while not predicate():  # noqa: ASYNC110 - the condition lives in another component
             await asyncio.sleep(0.01)
@@ -68,7 +69,7 @@ class Harness:
     async def ask(self, text: str, user: int = ADMIN, count: int = 1, **kw: Any) -> list[SentMessage]:
         """Send `text` as `user` and wait for the bot's next `count` messages in that chat."""
         await self.server.send_message(user, text, **kw)
-        return await self.server.next_messages(kw.get("chat_id", user), count, within=15)
+        return await self.server.next_messages(kw.get("chat_id", user), count, within=60)
 
     async def ask_one(self, text: str, user: int = ADMIN, **kw: Any) -> SentMessage:
         return (await self.ask(text, user, 1, **kw))[0]

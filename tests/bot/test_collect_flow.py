@@ -31,7 +31,7 @@ async def added_and_collected(running: Harness) -> list[str]:
     reply = await running.ask_one("/add_channel @pulse_news t.me/pulse_gone_away t.me/+PrivateInvite")
     assert "Queued: @pulse_news, @pulse_gone_away" in reply.text
     assert "Refused:" in reply.text and "private invite link" in reply.text
-    news = await running.server.next_messages(ADMIN, 2, within=10)
+    news = await running.server.next_messages(ADMIN, 2)
     return sorted(m.text for m in news)
 
 
@@ -113,7 +113,7 @@ async def test_status_when_idle(running: Harness) -> None:
 async def test_a_long_flood_wait_postpones_the_channel_and_says_so(running: Harness) -> None:
     running.telegram.inject_flood_wait("history", 7200)  # longer than MTPROTO_MAX_FLOOD_WAIT (3600 s)
     await running.ask_one("/add_channel @pulse_tech")
-    (notice,) = await running.server.next_messages(ADMIN, within=10)
+    (notice,) = await running.server.next_messages(ADMIN)
     assert "Telegram asked the collector to wait 7,200 s" in notice.text
     assert "@pulse_tech" in notice.text and "postponed to a later round" in notice.text
     status = (await running.ask_one("/status")).text

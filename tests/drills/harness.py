@@ -23,8 +23,10 @@ from sandbox.telegram import SPECS, SandboxTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "main.py"
-# aiogram alone takes seconds to import on a loaded machine; the drills wait this long to start.
-START_WITHIN = 60.0
+# A hang guard, never a speed test: starting costs seconds of CPU (aiogram, SQLAlchemy, matplotlib
+# imports), and on a loaded machine that is a minute of real time; a drill gives anything it waits
+# for (a start, a collection, a stop) this long.
+START_WITHIN = 300.0
 
 
 class FixedClock:
@@ -58,7 +60,7 @@ class AppProcess:
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
 
-    def stop(self, within: float = 10.0) -> tuple[int, float]:
+    def stop(self, within: float = START_WITHIN) -> tuple[int, float]:
         """SIGTERM, then the exit code and the seconds the process took to exit."""
         began = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
@@ -93,7 +95,8 @@ def run(cwd: Path, *args: str, env: dict[str, str] | None = None, user: str | No
 
 
 def wait_until(
-    condition: Callable[[], bool], within: float, what: str, app: AppProcess | None = None
+    condition: Callable[[], bool], within: float = START_WITHIN, what: str = "the condition",
+    app: AppProcess | None = None,
 ) -> None:
     deadline = time.monotonic() + within
     while not condition():
@@ -126,10 +129,13 @@ def stored_posts(db: Path, username: str) -> int:
 
 
 def collected(db: Path, *usernames: str) -> bool:
-    """Every channel named has finished a run that stored its posts, and no run is in progress."""
+    """Every channel named has finished a run without error, its record written. (The channel is
+    marked collected a moment before its run's record is finished: a stop sent on the first mark
+    alone could land in between, on a slow machine.)"""
     marks = ",".join("?" * len(usernames))
-    done = query(db, f"SELECT COUNT(*) FROM channels WHERE username IN ({marks}) "
-                     "AND last_collected_at IS NOT NULL", *usernames)
+    done = query(db, f"SELECT COUNT(DISTINCT c.id) FROM channels c JOIN runs r ON r.channel_id = c.id "
+                     f"WHERE c.username IN ({marks}) AND c.last_collected_at IS NOT NULL "
+                     "AND r.finished_at IS NOT NULL AND r.error IS NULL", *usernames)
     return bool(done) and done[0][0] == len(usernames)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.botapi import BotAPIServer
-from tests.drills.harness import AppProcess, sandbox_env, start, terminate_all
+from tests.drills.harness import START_WITHIN, AppProcess, sandbox_env, start, terminate_all
 
 ADMIN = 4242
 
@@ -55,7 +55,9 @@ class Relay:
             self._writers.discard(writer)
 
 
-async def _until(condition: Callable[[], bool], within: float, what: str, app: AppProcess) -> None:
+async def _until(
+    condition: Callable[[], bool], what: str, app: AppProcess, within: float = START_WITHIN
+) -> None:
     deadline = time.monotonic() + within
     while not condition():
         assert app.proc.poll() is None, f"the app exited before {what}:\n{app.output[-3000:]}"
@@ -73,23 +75,23 @@ async def test_the_bot_carries_on_after_the_bot_api_was_unreachable(tmp_path: Pa
                           ADMIN_IDS=str(ADMIN))
         app = start(tmp_path, "run", "--sandbox", env=env)
         try:
-            await _until(lambda: "running as @" in app.output, 60, "the start-up summary", app)
+            await _until(lambda: "running as @" in app.output, "the start-up summary", app)
             await server.send_message(ADMIN, "/start", first_name="Admin")
-            [hello] = await server.next_messages(ADMIN, 1, within=15)
+            [hello] = await server.next_messages(ADMIN, 1, within=START_WITHIN)
             assert "ChannelPulse" in hello.text
 
             await relay.down()
-            await _until(lambda: "Failed to fetch updates" in app.output, 30, "a failed poll", app)
+            await _until(lambda: "Failed to fetch updates" in app.output, "a failed poll", app)
             # The admin writes while the bot cannot hear; Telegram keeps the message for it.
             await server.send_message(ADMIN, "/channels", first_name="Admin")
             await asyncio.sleep(3)
             assert not server.messages(ADMIN)[1:], "answered while the Bot API was unreachable?"
             await relay.up()
 
-            [answer] = await server.next_messages(ADMIN, 1, within=20)
+            [answer] = await server.next_messages(ADMIN, 1, within=START_WITHIN)
             assert "channel" in answer.text.lower()
             # A stop that hung would run into this limit; how fast it stops is bench_run's figure.
-            code, _ = await asyncio.to_thread(app.stop, 60)
+            code, _ = await asyncio.to_thread(app.stop)
         finally:
             terminate_all(app)
     assert code == 0

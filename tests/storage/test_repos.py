@@ -184,7 +184,9 @@ async def test_reader_is_not_blocked_by_a_writer_on_a_file_database(engine, now)
     task = asyncio.create_task(writer())
     await writer_holds_lock.wait()
     async with read(engine) as conn:  # WAL: the reader sees the last commit, without waiting
-        seen = await asyncio.wait_for(PostRepo(conn).list(channel.id), timeout=2)
+        # A blocked reader would wait for the writer, which waits for this read: the timeout is a
+        # hang guard that turns that deadlock into a failure.
+        seen = await asyncio.wait_for(PostRepo(conn).list(channel.id), timeout=60)
     release.set()
     await task
     async with read(engine) as conn:
