@@ -200,22 +200,19 @@ class Collector:
         try:
             try:
                 outcome = await self.runner.collect(channel, run_id, tally)
-            except asyncio.CancelledError:
-                # Posts stored so far stay; the record says why the run is short, then we stop.
-                await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
-                raise
             except Exception as exc:
                 error = await self.outcomes.settle(channel, exc, self.interval)
-            if outcome is not None:
-                # Due again just before the job's next run, so that run is the one shown and taken.
-                await self._set(channel.id, status="active", status_reason=None, status_kind=None,
-                                last_collected_at=self.clock.now(), next_collection_at=self._due_again(),
-                                unexpected_failures=0)
+            # The channel is marked collected in the transaction that finishes its run record: a
+            # stop cannot leave it marked with its record unfinished.
+            await self._finish(channel, run_id, tally, error, collected=outcome is not None)
+        except asyncio.CancelledError:
+            # Posts stored so far stay; the record says why the run is short, then we stop.
+            await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+            raise
         finally:
             self.gate.end_run()
             self.pacer.end_channel()
             self._current = None
-        await self._finish(channel, run_id, tally, error)
         if channel.id in self._stop:
             self._stop.discard(channel.id)
             return
@@ -223,13 +220,23 @@ class Collector:
             await self.notifier.first_collection_done(outcome, tally.new)
         await self.notifier.channel_collected(outcome or channel, run_id)
 
-    async def _finish(self, channel: Channel, run_id: int, tally: Tally, error: str | None) -> None:
+    async def _finish(
+        self, channel: Channel, run_id: int, tally: Tally, error: str | None, collected: bool = False
+    ) -> None:
+        """Finish the run's record; when `collected`, mark the channel collected in the same write."""
         result = RunResult(
             fetched=tally.fetched, new=tally.new, updated=tally.updated,
             pacing_seconds={k: round(v, 3) for k, v in self.pacer.totals.items()},
             flood_waits=tally.flood_waits, flood_wait_seconds=tally.flood_wait_seconds, error=error,
         )
         async with write(self.engine) as conn:
+            if collected:
+                # Due again just before the job's next run, so that run is the one shown and taken.
+                await ChannelRepo(conn).update(
+                    channel.id, status="active", status_reason=None, status_kind=None,
+                    last_collected_at=self.clock.now(), next_collection_at=self._due_again(),
+                    unexpected_failures=0,
+                )
             await RunRepo(conn).finish(run_id, result, self.clock.now())
         log.info("@%s: run %d done: %d fetched, %d new, %d updated%s", channel.username, run_id,
                  tally.fetched, tally.new, tally.updated, f", error: {error}" if error else "")

@@ -137,6 +137,31 @@ async def test_cancel_mid_run_then_rerun_stores_each_post_once(engine: AsyncEngi
     assert runs[0].new == runs[0].fetched >= 45  # the missing ones, then older ones (backfill)
 
 
+async def test_a_stop_as_the_channel_is_marked_collected_leaves_its_run_record_finished(
+    engine: AsyncEngine, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A SIGTERM that lands once the history is read, while the channel is being marked collected:
+    # the run's record still says what was fetched and why it ended, and the channel stays due.
+    collector, _, _ = build(engine, VirtualClock(now))
+    await collector.enqueue(["@pulse_news"], added_by=1)
+    update = ChannelRepo.update
+
+    async def stopped_while_marking(self: ChannelRepo, channel_id: int, **values: object) -> None:
+        if "last_collected_at" in values:
+            raise asyncio.CancelledError
+        await update(self, channel_id, **values)
+
+    monkeypatch.setattr(ChannelRepo, "update", stopped_while_marking)
+    with pytest.raises(asyncio.CancelledError):
+        await collector.drain()
+    async with read(engine) as conn:
+        (run,) = await RunRepo(conn).recent()
+        channel = await ChannelRepo(conn).get(1)
+    assert run.finished_at is not None and run.error and "cancelled" in run.error
+    assert run.fetched >= 45
+    assert channel is not None and channel.last_collected_at is None
+
+
 def _key(source: object):  # type: ignore[no-untyped-def]
     from collector.source import ChannelKey
     from sandbox.telegram import SPECS
