@@ -11,7 +11,7 @@ from bot.render import esc, heading, human, when
 from bot.render_channels import status_words
 from collector.capacity import Load, describe_load
 from collector.ledger import describe
-from collector.service import CollectorState, EnqueueOutcome
+from collector.records import CollectorState, EnqueueOutcome
 from storage.models import Channel
 
 

@@ -18,7 +18,8 @@ from collector.gate import RequestGate
 from collector.job import schedule_collection
 from collector.ledger import describe_block
 from collector.notifier import ConsoleNotifier
-from collector.service import Collector, CollectorState
+from collector.records import CollectorState
+from collector.service import Collector
 from collector.source import ChannelSource
 
 REFRESH = 0.25  # seconds between redraws of the progress line

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
@@ -19,11 +18,10 @@ from collector.gate import RequestGate
 from collector.ledger import AccountSummary
 from collector.notifier import Notifier
 from collector.outcomes import RunOutcomes
+from collector.records import CollectorState, EnqueueOutcome
 from collector.refs import RefError, parse_ref
 from collector.schedule import JOB_ID, collection_time, due_again
-from collector.source import (
-    ChannelSource,
-)
+from collector.source import ChannelSource
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
@@ -32,34 +30,6 @@ from storage.runs import RunRepo
 from storage.schedule import JobSchedule, ScheduleRepo
 
 log = logging.getLogger("collector")
-
-
-@dataclass(frozen=True)
-class EnqueueOutcome:
-    text: str
-    kind: str  # "queued", "already" or "refused"
-    reason: str | None = None
-    channel: Channel | None = None
-
-
-@dataclass(frozen=True)
-class CollectorState:
-    collecting: bool
-    channel: str | None
-    message_index: int | None
-    message_total: int | None
-    wait_seconds: float | None
-    wait_layer: str | None
-    wait_until: datetime | None
-    queue_length: int
-    eta: datetime | None
-    next_run: datetime | None  # the `collect` job's next run
-    flood_waits_today: int
-    # When a channel is next collected once the run in progress (if any) is over; None: never
-    # (nothing collectable, or no scheduler).
-    next_collection: datetime | None = None
-    account: AccountSummary | None = None  # the account ledger, as last read
-    load: Load | None = None  # the channels tracked against what one account can collect
 
 
 class Collector:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.render_collect import render_status
-from collector.service import CollectorState
+from collector.records import CollectorState
 from storage.channels import ChannelRepo
 from storage.db import write
 from tests.bot.conftest import Harness, until

@@ -9,7 +9,7 @@ from pathlib import Path
 from clock import VirtualClock
 from collector.cli import render_state
 from collector.login import protect, session_path
-from collector.service import CollectorState
+from collector.records import CollectorState
 from settings import load_settings
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
