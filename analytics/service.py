@@ -74,7 +74,6 @@ async def channel_summary(
         if unread:
             prev = None
         # The database folds, sums and ranks; only the answer's few rows come back.
-        # Two reads of the window; the database folds, sums and ranks, and sends back the answer.
         first = start or await oldest_post(conn, channel_id) or end
         totals, by_hour = await window_by_hour(conn, channel_id, start, end, utc_offsets(tz, first, end))
         days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)

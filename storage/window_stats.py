@@ -1,8 +1,10 @@
 """A window's figures worked out in SQL: totals, the median, views by local hour, the top posts.
 
 The database folds albums, sums, counts and ranks; Python receives a row of totals per local hour,
-each hour's views as one text (for the medians), and six posts, instead of a row per post: a
-summary reads the window twice (`window_by_hour`, `top_posts`). The definitions stay those of
+each hour's views as one text (for the medians), and six posts, instead of a row per post. Every
+read of a window takes only columns of the (channel_id, date) index (never the posts' rows, which
+carry their text): the current window twice (`window_by_hour`, `top_posts`), the one before once
+(`window_totals`); the winners' texts come after, looked up by key. The definitions stay those of
 `analytics.metrics`.
 
 Dialects: plain SQL both SQLite and PostgreSQL run (LIMIT/OFFSET, UNION ALL), except a date's Unix
@@ -13,7 +15,7 @@ time and the concatenation of a group's values, which each spells its own way (`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from statistics import median
@@ -76,22 +78,21 @@ def _params(channel_id: int, since: datetime | None, until: datetime) -> dict[st
     return {"channel_id": channel_id, "since": since, "until": until}
 
 
-def folded(bounded: bool, with_text: bool = False) -> CompoundSelect:
+def folded(bounded: bool, with_group: bool = False) -> CompoundSelect:
     """Live, non-service posts of channel :channel_id published in [:since, :until) (from the first
-    when not `bounded`), one row per post (albums folded)."""
+    when not `bounded`), one row per post (albums folded; `with_group`: with their grouped_id and
+    their last item's id)."""
     cond = live_posts(bindparam("channel_id"), bindparam("since") if bounded else None, bindparam("until"))
-    # Single posts straight off the (channel_id, date) index; only album items group and sort.
-    # Dates as stored (text on SQLite): `as_utc` reads the few that leave the database.
+    # Dates as stored (text on SQLite): `as_utc` reads the few that leave the database. No text: the
+    # columns read are all in the (channel_id, date) index, so the posts' rows are never read.
     single_cols = [posts.c.message_id, type_coerce(posts.c.date, String).label("date"),
                    literal(1, Integer).label("items")]
     single_cols += [getattr(posts.c, c).label(c) for c in COUNTERS]
     album_cols = [func.min(posts.c.message_id), type_coerce(func.min(posts.c.date), String), func.count()]
     album_cols += [func.max(getattr(posts.c, c)) for c in COUNTERS]
-    if with_text:
-        # A single post's own text (cut in Python, for the few that leave the database); an album's
-        # caption worked out here, over the album's items only.
-        single_cols.append(posts.c.text)
-        album_cols.append(func.substr(func.min(caption_key(posts)), 13))
+    if with_group:  # and where to find the album's items again: the range of their ids
+        single_cols += [posts.c.grouped_id, posts.c.message_id.label("last_id")]
+        album_cols += [posts.c.grouped_id, func.max(posts.c.message_id)]
     singles = select(*single_cols).where(*cond, posts.c.grouped_id.is_(None))
     albums = select(*album_cols).where(*cond, posts.c.grouped_id.is_not(None)).group_by(posts.c.grouped_id)
     return union_all(singles, albums)
@@ -148,26 +149,24 @@ def _totals(rows: Sequence[Sequence[Any]], median: float | None) -> WindowTotals
 async def window_totals(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime
 ) -> WindowTotals:
-    """The window's totals, with the median views."""
-    sums, middle = _totals_statements(since is not None)
-    params = _params(channel_id, since, until)
-    totals = _totals([(await conn.execute(sums, params)).one()], None)
-    known = totals.views.known
-    if known == 0:
-        return totals
-    # Only the middle one (odd count) or two (even) of the known views, sorted by the database.
-    params |= {"count": 2 - known % 2, "skip": (known - 1) // 2}
-    return replace(totals, views_median=float(median((await conn.execute(middle, params)).scalars())))
+    """The window's totals, with the median views, from one read of the window."""
+    stmt = _totals_statement(conn.dialect.name, since is not None)
+    row = (await conn.execute(stmt, _params(channel_id, since, until))).one()
+    views = _views(row[0])
+    return _totals([row], float(median(views)) if views else None)
 
 
 # Statements are built once per shape and executed with their bound values: building and keying a
 # statement of this size costs more than the rows it reads on a short window.
 @cache
-def _totals_statements(bounded: bool) -> tuple[Select, Select]:
+def _totals_statement(dialect: str, bounded: bool) -> Select:
     f = folded(bounded).subquery("folded")
-    middle = (select(f.c.views).where(f.c.views.is_not(None)).order_by(f.c.views)
-              .limit(bindparam("count", type_=Integer)).offset(bindparam("skip", type_=Integer)))
-    return select(*_sums(f)), middle
+    return select(_views_text(dialect, f.c.views), *_sums(f))
+
+
+def _views(text: str | None) -> list[int]:
+    """A `_views_text` value back as numbers, sorted (none for NULL: no view known)."""
+    return [] if text is None else sorted(map(int, text.split(",")))
 
 
 def _epoch_seconds(dialect: str, date: ColumnElement) -> ColumnElement:
@@ -206,7 +205,7 @@ async def window_by_hour(
     params = _params(channel_id, since, until) | {f"offset_{i}": o for i, (_, o) in enumerate(offsets)}
     params |= {f"from_{i}": at for i, (at, _) in enumerate(offsets) if at is not None}
     rows = (await conn.execute(stmt, params)).all()
-    by_hour = {int(r[0]): sorted(map(int, r[1].split(","))) for r in rows if r[1] is not None}
+    by_hour = {int(r[0]): _views(r[1]) for r in rows if r[1] is not None}
     every = [v for views in by_hour.values() for v in views]
     return _totals(rows, float(median(every)) if every else None), by_hour
 
@@ -232,18 +231,36 @@ async def top_posts(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime, n: int
 ) -> tuple[list[PostRow], list[PostRow]]:
     """The `n` most viewed posts (ties: the earlier message first), and the `n` of highest ER
-    (interactions per view; ties: more views, then the earlier message), from one read of the window."""
-    params = _params(channel_id, since, until) | {"n": n}
-    rows = (await conn.execute(_top_statement(since is not None), params)).all()
+    (interactions per view; ties: more views, then the earlier message), from one read of the window
+    ranking on counters only; the winners' texts come after, by key."""
+    params = _params(channel_id, since, until)
+    rows = (await conn.execute(_top_statement(since is not None), params | {"n": n})).all()
     # A union keeps no order: each list is sorted again by the keys it was picked by.
     views_first = sorted((r for r in rows if r.list == 0), key=lambda r: (-r.views, r.message_id))
     er_first = sorted((r for r in rows if r.list == 1), key=lambda r: (-r.er, -r.views, r.message_id))
-    return [_post(r) for r in views_first], [_post(r) for r in er_first]
+    singles = sorted({r.message_id for r in rows if r.grouped_id is None})
+    albums = list({r.grouped_id: r for r in rows if r.grouped_id is not None}.values())
+    texts: dict[tuple[bool, int], str | None] = {}
+    if singles:
+        found = await conn.execute(_texts_statement(), params | {"keys": singles})
+        texts |= {(False, key): text for key, text in found}
+    if albums:
+        keys = {f"{x}_{i}": getattr(a, x)
+                for i, a in enumerate(albums) for x in ("grouped_id", "message_id", "last_id")}
+        found = await conn.execute(_captions_statement(since is not None, len(albums)), params | keys)
+        texts |= {(True, key): text for key, text in found}
+
+    def post(r: Any) -> PostRow:
+        text = texts.get((True, r.grouped_id) if r.grouped_id is not None else (False, r.message_id))
+        return PostRow(r.message_id, as_utc(r.date), (text or "")[:EXCERPT_CHARS], r.items, r.views,
+                       r.forwards, r.replies, r.reactions, r.paid_reactions, r.views_24h)
+
+    return [post(r) for r in views_first], [post(r) for r in er_first]
 
 
 @cache
 def _top_statement(bounded: bool) -> CompoundSelect:
-    f = folded(bounded, with_text=True).cte("folded")
+    f = folded(bounded, with_group=True).cte("folded")
     n = bindparam("n", type_=Integer)
     # The same floating-point steps as analytics.metrics.pct (a / b * 100.0), so equal ERs tie here
     # exactly as they do there.
@@ -257,6 +274,21 @@ def _top_statement(bounded: bool) -> CompoundSelect:
     return union_all(select(by_views), select(by_er))
 
 
-def _post(r: Any) -> PostRow:
-    return PostRow(r.message_id, as_utc(r.date), (r.text or "")[:EXCERPT_CHARS], r.items, r.views,
-                   r.forwards, r.replies, r.reactions, r.paid_reactions, r.views_24h)
+@cache
+def _texts_statement() -> Select:
+    """The texts of single posts :keys (message ids)."""
+    keys = bindparam("keys", expanding=True)
+    return select(posts.c.message_id, posts.c.text).where(
+        posts.c.channel_id == bindparam("channel_id"), posts.c.message_id.in_(keys))
+
+
+@cache
+def _captions_statement(bounded: bool, n: int) -> Select:
+    """The captions of `n` albums: the first item with text among the window's live items of album
+    :grouped_id_i, which lie between ids :message_id_i and :last_id_i (so looked up by key)."""
+    cond = live_posts(bindparam("channel_id"), bindparam("since") if bounded else None, bindparam("until"))
+    albums = or_(*(and_(posts.c.grouped_id == bindparam(f"grouped_id_{i}"),
+                        posts.c.message_id.between(bindparam(f"message_id_{i}"), bindparam(f"last_id_{i}")))
+                   for i in range(n)))
+    return (select(posts.c.grouped_id, func.substr(func.min(caption_key(posts)), 13))
+            .where(*cond, albums).group_by(posts.c.grouped_id))
