@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from statistics import median
 from typing import Any
 
 from sqlalchemy import (
@@ -78,11 +77,12 @@ def _params(channel_id: int, since: datetime | None, until: datetime) -> dict[st
     return {"channel_id": channel_id, "since": since, "until": until}
 
 
-def folded(bounded: bool, with_group: bool = False) -> CompoundSelect:
+def folded(bounded: bool, with_group: bool = False, prefix: str = "") -> CompoundSelect:
     """Live, non-service posts of channel :channel_id published in [:since, :until) (from the first
-    when not `bounded`), one row per post (albums folded; `with_group`: with their grouped_id and
-    their last item's id)."""
-    cond = live_posts(bindparam("channel_id"), bindparam("since") if bounded else None, bindparam("until"))
+    when not `bounded`; `prefix` before those two names), one row per post (albums folded;
+    `with_group`: with their grouped_id and their last item's id)."""
+    since = bindparam(f"{prefix}since") if bounded else None
+    cond = live_posts(bindparam("channel_id"), since, bindparam(f"{prefix}until"))
     # Dates as stored (text on SQLite): `as_utc` reads the few that leave the database. No text: the
     # columns read are all in the (channel_id, date) index, so the posts' rows are never read.
     single_cols = [posts.c.message_id, type_coerce(posts.c.date, String).label("date"),
@@ -152,8 +152,7 @@ async def window_totals(
     """The window's totals, with the median views, from one read of the window."""
     stmt = _totals_statement(conn.dialect.name, since is not None)
     row = (await conn.execute(stmt, _params(channel_id, since, until))).one()
-    views = _views(row[0])
-    return _totals([row], float(median(views)) if views else None)
+    return _totals([row], _median(_views(row[0])))
 
 
 # Statements are built once per shape and executed with their bound values: building and keying a
@@ -193,25 +192,40 @@ async def oldest_post(conn: AsyncConnection, channel_id: int) -> datetime | None
 
 async def window_by_hour(
     conn: AsyncConnection, channel_id: int, since: datetime | None, until: datetime,
-    offsets: Sequence[tuple[datetime | None, int]],
-) -> tuple[WindowTotals, dict[int, list[int]]]:
-    """The window's totals (with the median views), and the known views of its posts by local hour
-    of publication (0-23, each list sorted), from one read of the window.
+    offsets: Sequence[tuple[datetime | None, int]], before: tuple[datetime, datetime] | None = None,
+) -> tuple[WindowTotals, dict[int, list[int]], WindowTotals | None]:
+    """The window's totals (with the median views), the known views of its posts by local hour of
+    publication (0-23, each list sorted), and the totals of window `before` (None without one), from
+    one statement: one read of each window.
 
     `offsets`: the local time's offset from UTC in seconds, from each instant on (the first from
     the beginning, None), in order: see `analytics.local_time.utc_offsets`. Each hour's views come
     back as one text: a ranking window function over the same rows costs twice as much."""
-    stmt = _by_hour_statement(conn.dialect.name, since is not None, len(offsets))
+    stmt = _by_hour_statement(conn.dialect.name, since is not None, len(offsets), before is not None)
     params = _params(channel_id, since, until) | {f"offset_{i}": o for i, (_, o) in enumerate(offsets)}
     params |= {f"from_{i}": at for i, (at, _) in enumerate(offsets) if at is not None}
+    if before is not None:
+        params |= {"before_since": before[0], "before_until": before[1]}
     rows = (await conn.execute(stmt, params)).all()
+    # The window before's row has no hour (NULL); every other row is an hour of this window.
+    previous = [r for r in rows if r[0] is None]
+    rows = [r for r in rows if r[0] is not None]
     by_hour = {int(r[0]): _views(r[1]) for r in rows if r[1] is not None}
     every = [v for views in by_hour.values() for v in views]
-    return _totals(rows, float(median(every)) if every else None), by_hour
+    totals = _totals(rows, _median(sorted(every)))
+    return totals, by_hour, _totals(previous, _median(_views(previous[0][1]))) if previous else None
+
+
+def _median(ordered: list[int]) -> float | None:
+    """The median of numbers already sorted (None for none)."""
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 @cache
-def _by_hour_statement(dialect: str, bounded: bool, spans: int) -> Select:
+def _by_hour_statement(dialect: str, bounded: bool, spans: int, before: bool) -> Select | CompoundSelect:
     f = folded(bounded).subquery("folded")
     date = type_coerce(f.c.date, posts.c.date.type)  # compared with datetimes bound as stored
     # :offset_i holds from :from_i on (the first from the beginning) until the next one begins.
@@ -224,7 +238,12 @@ def _by_hour_statement(dialect: str, bounded: bool, spans: int) -> Select:
         )
     hour = ((_epoch_seconds(dialect, date) + offset) // 3600) % 24
     views_text = _views_text(dialect, f.c.views)  # NULL where no view is known
-    return select(hour, views_text, *_sums(f)).group_by(hour)
+    by_hour = select(hour, views_text, *_sums(f)).group_by(hour)
+    if not before:
+        return by_hour
+    # The window before in the same statement: one round trip less to the database.
+    b = folded(True, prefix="before_").subquery("before")
+    return union_all(by_hour, select(cast(None, BigInteger), _views_text(dialect, b.c.views), *_sums(b)))
 
 
 async def top_posts(
