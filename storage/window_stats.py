@@ -1,11 +1,12 @@
 """A window's figures worked out in SQL: totals, the median, views by local hour, the top posts.
 
 The database folds albums, sums, counts and ranks; Python receives a row of totals per local hour,
-each hour's views as one text (for the medians), and six posts, instead of a row per post. Every
+each hour's views as one text (for the medians), and the top posts, instead of a row per post. Every
 read of a window takes only columns of the (channel_id, date) index (never the posts' rows, which
-carry their text): the current window twice (`window_by_hour`, `top_posts`), the one before once
-(`window_totals`); the winners' texts come after, looked up by key. The definitions stay those of
-`analytics.metrics`.
+carry their text), each window once, in two statements: `window_by_hour` (the current window by
+hour, and the one before), `top_posts` (which looks up the winners' texts only, by key). While the
+collector runs, each round trip waits behind its work on the event loop: fewer statements, sooner
+answers. The definitions stay those of `analytics.metrics`.
 
 Dialects: plain SQL both SQLite and PostgreSQL run (LIMIT/OFFSET, UNION ALL), except a date's Unix
 time and the concatenation of a group's values, which each spells its own way (`_epoch_seconds`,
@@ -251,34 +252,22 @@ async def top_posts(
 ) -> tuple[list[PostRow], list[PostRow]]:
     """The `n` most viewed posts (ties: the earlier message first), and the `n` of highest ER
     (interactions per view; ties: more views, then the earlier message), from one read of the window
-    ranking on counters only; the winners' texts come after, by key."""
-    params = _params(channel_id, since, until)
-    rows = (await conn.execute(_top_statement(since is not None), params | {"n": n})).all()
+    ranking on counters only; only the winners' texts are looked up, by key."""
+    params = _params(channel_id, since, until) | {"n": n}
+    rows = (await conn.execute(_top_statement(since is not None), params)).all()
     # A union keeps no order: each list is sorted again by the keys it was picked by.
     views_first = sorted((r for r in rows if r.list == 0), key=lambda r: (-r.views, r.message_id))
     er_first = sorted((r for r in rows if r.list == 1), key=lambda r: (-r.er, -r.views, r.message_id))
-    singles = sorted({r.message_id for r in rows if r.grouped_id is None})
-    albums = list({r.grouped_id: r for r in rows if r.grouped_id is not None}.values())
-    texts: dict[tuple[bool, int], str | None] = {}
-    if singles:
-        found = await conn.execute(_texts_statement(), params | {"keys": singles})
-        texts |= {(False, key): text for key, text in found}
-    if albums:
-        keys = {f"{x}_{i}": getattr(a, x)
-                for i, a in enumerate(albums) for x in ("grouped_id", "message_id", "last_id")}
-        found = await conn.execute(_captions_statement(since is not None, len(albums)), params | keys)
-        texts |= {(True, key): text for key, text in found}
+    return [_post(r) for r in views_first], [_post(r) for r in er_first]
 
-    def post(r: Any) -> PostRow:
-        text = texts.get((True, r.grouped_id) if r.grouped_id is not None else (False, r.message_id))
-        return PostRow(r.message_id, as_utc(r.date), (text or "")[:EXCERPT_CHARS], r.items, r.views,
-                       r.forwards, r.replies, r.reactions, r.paid_reactions, r.views_24h)
 
-    return [post(r) for r in views_first], [post(r) for r in er_first]
+def _post(r: Any) -> PostRow:
+    return PostRow(r.message_id, as_utc(r.date), (r.text or "")[:EXCERPT_CHARS], r.items, r.views,
+                   r.forwards, r.replies, r.reactions, r.paid_reactions, r.views_24h)
 
 
 @cache
-def _top_statement(bounded: bool) -> CompoundSelect:
+def _top_statement(bounded: bool) -> Select:
     f = folded(bounded, with_group=True).cte("folded")
     n = bindparam("n", type_=Integer)
     # The same floating-point steps as analytics.metrics.pct (a / b * 100.0), so equal ERs tie here
@@ -290,24 +279,21 @@ def _top_statement(bounded: bool) -> CompoundSelect:
                 .order_by(f.c.views.desc(), f.c.message_id).limit(n).subquery())
     by_er = (select(literal(1).label("list"), er.label("er"), *f.c).where(_rated(f), f.c.views != 0)
              .order_by(er.desc(), f.c.views.desc(), f.c.message_id).limit(n).subquery())
-    return union_all(select(by_views), select(by_er))
+    ranked = union_all(select(by_views), select(by_er)).subquery("ranked")
+    return select(*ranked.c, _winner_text(ranked, bounded).label("text"))
 
 
-@cache
-def _texts_statement() -> Select:
-    """The texts of single posts :keys (message ids)."""
-    keys = bindparam("keys", expanding=True)
-    return select(posts.c.message_id, posts.c.text).where(
-        posts.c.channel_id == bindparam("channel_id"), posts.c.message_id.in_(keys))
-
-
-@cache
-def _captions_statement(bounded: bool, n: int) -> Select:
-    """The captions of `n` albums: the first item with text among the window's live items of album
-    :grouped_id_i, which lie between ids :message_id_i and :last_id_i (so looked up by key)."""
+def _winner_text(ranked: FromClause, bounded: bool) -> ColumnElement:
+    """A ranked post's text, worked out for the winners only, by key: a single post's own; an album's
+    caption, its first item with text among the window's live items (as `folded` folds them), which
+    lie between its first and last item's ids."""
+    item = posts.alias("item")
+    own = (select(item.c.text)
+           .where(item.c.channel_id == bindparam("channel_id"), item.c.message_id == ranked.c.message_id)
+           .scalar_subquery())
     cond = live_posts(bindparam("channel_id"), bindparam("since") if bounded else None, bindparam("until"))
-    albums = or_(*(and_(posts.c.grouped_id == bindparam(f"grouped_id_{i}"),
-                        posts.c.message_id.between(bindparam(f"message_id_{i}"), bindparam(f"last_id_{i}")))
-                   for i in range(n)))
-    return (select(posts.c.grouped_id, func.substr(func.min(caption_key(posts)), 13))
-            .where(*cond, albums).group_by(posts.c.grouped_id))
+    caption = (select(func.substr(func.min(caption_key(posts)), 13))
+               .where(*cond, posts.c.grouped_id == ranked.c.grouped_id,
+                      posts.c.message_id.between(ranked.c.message_id, ranked.c.last_id))
+               .scalar_subquery())
+    return case((ranked.c.grouped_id.is_(None), own), else_=caption)
