@@ -74,16 +74,17 @@ async def channel_summary(
         if unread:
             prev = None
         # The database folds, sums and ranks; only the answer's few rows come back.
-        # Two reads of the window; the database folds, sums and ranks, and sends back the answer.
         first = start or await oldest_post(conn, channel_id) or end
-        totals, by_hour = await window_by_hour(conn, channel_id, start, end, utc_offsets(tz, first, end))
+        totals, by_hour, prev_totals = await window_by_hour(
+            conn, channel_id, start, end, utc_offsets(tz, first, end), prev)
         days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
         known = await subscribers_at_each(conn, channel_id, instants)
         current = await window_figures(conn, channel_id, start, end, days, totals, known)
         previous = None
         if prev is not None:
-            previous = await window_figures(conn, channel_id, prev[0], prev[1], known=known)
+            previous = await window_figures(
+                conn, channel_id, prev[0], prev[1], totals=prev_totals, known=known)
         by_views, by_er = await top_posts(conn, channel_id, start, end, TOP_N)
     return ChannelSummary(
         **{**base.__dict__, "current": current, "previous": previous,

@@ -280,7 +280,13 @@ account_resolves = Table(
     Column("last_outcome", Text, nullable=False),
 )
 
-Index("ix_posts_channel_date", posts.c.channel_id, posts.c.date)
+# (channel_id, date) first, then every column a window's figures read (storage/window_stats.py):
+# those reads never touch the posts' rows, which carry their text.
+Index(
+    "ix_posts_channel_date_counters", posts.c.channel_id, posts.c.date, posts.c.deleted, posts.c.media_kind,
+    posts.c.grouped_id, posts.c.message_id, posts.c.views, posts.c.forwards, posts.c.replies,
+    posts.c.reactions, posts.c.paid_reactions, posts.c.views_24h,
+)
 # Only posts not thinned yet: the thinner finds the next ones without walking every old post.
 Index(
     "ix_posts_unthinned", posts.c.date,
