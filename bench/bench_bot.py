@@ -196,7 +196,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_bot", description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--posts", type=int, default=10_000)
-    # 10 posts a day, as in bench_analytics. The target, 10,000 posts in the 30d window and
+    # 10 posts a day, as in bench_analytics. The /stats target, 10,000 posts in the 30d window and
     # 10,000 in the one before: --posts 20000 --span-days 60.
     parser.add_argument("--span-days", type=float, default=1000)
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`run`'s start-up checks tell the first problem of issue 6's list first: settings, database, bot
+"""`run`'s start-up checks tell the first problem first, in this order: settings, database, bot
 token, Telethon session, BOT_API_URL, session lock. Telegram's address is 127.0.0.1 throughout."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from telethon.client import telegrambaseclient
 
-# What a captive portal or an HTTP proxy says to an MTProto client: the trial's "95 bytes read".
+# What a captive portal or an HTTP proxy says to an MTProto client (Telethon: "95 bytes read").
 HTTP_ANSWER = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 

@@ -42,7 +42,7 @@ def test_sigterm_during_a_long_pause_exits_cleanly_and_keeps_what_was_stored(tmp
         app.wait_for("Rate limiting: flood_wait pause")
         pause_ends = time.monotonic() + flood * scale  # the FloodWait's real time
         # Meanwhile a second `run` on the same session is refused after the checks before the lock
-        # (issue 6's order), with one line, and starts nothing.
+        # (settings, database, bot token, session), with one line, and starts nothing.
         code, out = run(tmp_path, "run", "--sandbox", env=env)
         assert code == 2
         assert out.strip().splitlines()[-1] == (
@@ -171,7 +171,7 @@ def test_an_unreachable_bot_api_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_data_folder_the_process_may_not_write_is_one_line(tmp_path: Path) -> None:
     # Root may write anywhere, so the drill runs as `nobody` in a folder owned by root.
     os.chmod(tmp_path, 0o755)
-    # The database is checked before the session lock (issue 6's order), so it is told first here.
+    # The database is checked before the session lock, so it is told first here.
     code, out = run(tmp_path, "run", "--sandbox", user="65534")
     assert code == 2, out
     last = out.strip().splitlines()[-1]
