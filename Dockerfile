@@ -8,7 +8,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml README.md ./
-COPY main.py settings.py ./
+COPY main.py settings.py clock.py ./
 COPY app ./app
 COPY analytics ./analytics
 COPY bot ./bot
