@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import IO
 
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
+from app.database import CannotOpenDatabase, open_or_explain
 from app.status import gather_status, status_json
 from app.status_view import render_status
-from settings import Settings, hide_secrets
+from settings import Settings
 from storage.backup import BackupError, backup_database
-from storage.db import is_locked
-from storage.migrate import SchemaTooNewError, open_database
 
 
 async def status_command(
@@ -26,11 +24,9 @@ async def status_command(
     """Print the status; 0 when the database opens (the container health check relies on it)."""
     out = out if out is not None else sys.stdout
     try:
-        engine = await open_database(settings.database_url)
-    except (SchemaTooNewError, SQLAlchemyError, OSError) as exc:
-        if is_locked(exc):
-            raise  # main.py says what to do about a database that stayed busy, as for every command
-        print(f"status: cannot open the database: {hide_secrets(_first_line(exc))}", file=sys.stderr)
+        engine = await open_or_explain(settings.database_url)
+    except CannotOpenDatabase as exc:
+        print(f"status: {exc}", file=sys.stderr)
         return 1
     try:
         report = await gather_status(engine, now, session=settings.telegram_session)

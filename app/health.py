@@ -7,13 +7,11 @@ import sys
 from datetime import datetime, timedelta
 from typing import IO
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from app.database import CannotOpenDatabase, open_or_explain
 from app.status import process_of
 from settings import Settings
-from storage.db import is_locked, read
+from storage.db import read
 from storage.heartbeats import Heartbeat, HeartbeatRepo
-from storage.migrate import SchemaTooNewError, open_database
 
 NAMES = {"scheduler": "scheduler tick", "collection": "collection round", "polling": "bot polling"}
 NO_PROCESS = ("unhealthy: no ChannelPulse process is running on this database (no heartbeat: "
@@ -54,12 +52,9 @@ async def check_command(settings: Settings, now: datetime, out: IO[str] | None =
     """Print the health line; 0 when every component of the running process is fresh, else 1."""
     out = out if out is not None else sys.stdout
     try:
-        engine = await open_database(settings.database_url)
-    except (SchemaTooNewError, SQLAlchemyError, OSError) as exc:
-        if is_locked(exc):
-            raise  # main.py says what to do about a database that stayed busy, as for every command
-        text = str(getattr(exc, "orig", None) or exc).splitlines()
-        print(f"unhealthy: cannot open the database: {text[0] if text else type(exc).__name__}", file=out)
+        engine = await open_or_explain(settings.database_url)
+    except CannotOpenDatabase as exc:
+        print(f"unhealthy: {exc}", file=out)
         return 1
     try:
         async with read(engine) as conn:

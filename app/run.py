@@ -16,9 +16,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.database import CannotOpenDatabase, open_or_explain
 from app.liveness import COLLECTION, Liveness, PollingBeat, schedule_heartbeat, stale_limits
 from app.wiring import StartupError, Wiring
 from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
@@ -28,10 +28,9 @@ from clock import Clock, RealClock
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
-from settings import Settings, hide_secrets, shown_url
+from settings import Settings, hide_secrets
 from storage.channels import ChannelRepo
 from storage.db import read, retry_locked
-from storage.migrate import SchemaTooNewError, open_database
 
 log = logging.getLogger("app")
 
@@ -199,25 +198,9 @@ async def check_database(url: str) -> None:
 
 async def _open(url: str) -> AsyncEngine:
     try:
-        return await open_database(url)
-    except SchemaTooNewError as exc:
+        return await open_or_explain(url)
+    except CannotOpenDatabase as exc:
         raise StartupError(str(exc)) from None
-    except ModuleNotFoundError as exc:  # SQLAlchemy imports the URL's driver when the engine is made
-        raise StartupError(
-            f"cannot open the database {shown_url(url)}: its driver {exc.name} is not installed; "
-            "pip install '.[postgres]' for PostgreSQL"
-        ) from None
-    except (SQLAlchemyError, OSError) as exc:
-        text = hide_secrets(str(getattr(exc, "orig", None) or exc).splitlines()[0])
-        raise StartupError(f"cannot open the database {shown_url(url)}: {text}; {_advice(url)}") from None
-
-
-def _advice(url: str) -> str:
-    """What to check for a database that cannot be opened, by its kind."""
-    if url.startswith("sqlite"):
-        return "make its folder writable by this user"
-    return ("check that the server is running and reachable from here, and the user, password and "
-            "database name in DATABASE_URL")
 
 
 async def run_until_stopped(

@@ -161,4 +161,7 @@ def test_status_check_on_a_database_it_cannot_open(tmp_path: Path) -> None:
     (tmp_path / "data" / "pulse.db").write_bytes(b"not a database" * 100)
     proc = _check(tmp_path)
     assert proc.returncode == 1
-    assert proc.stdout.splitlines() == ["unhealthy: cannot open the database: file is not a database"]
+    assert proc.stdout.splitlines() == [
+        "unhealthy: cannot open the database sqlite+aiosqlite:///data/pulse.db: file is not a database; "
+        "the file is not a database or is damaged: check DATABASE_URL, or restore a backup"
+    ]

@@ -10,13 +10,15 @@ import struct
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from aiogram import Dispatcher
 from aiohttp import web
 from telethon.tl import functions, types
 
+from app.commands import status_command
+from app.health import check_command
 from app.logs import configure_logging, settings_secrets
 from app.run import check_bot, check_database
 from app.wiring import StartupError
@@ -83,6 +85,27 @@ async def test_a_postgresql_server_that_refuses_is_named_without_its_password() 
     assert line.startswith("cannot open the database postgresql+asyncpg://pulse:***@127.0.0.1:")
     # Advice for a server, not SQLite's folder.
     assert "writable" not in line and "server is running" in line and "password" in line
+
+
+@pytest.mark.parametrize("command", ["status", "status --check"])
+async def test_status_and_the_health_check_name_a_refusing_server_without_its_password(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command opens the database through one place (app/database.py), so each hides the
+    password and gives a server's advice."""
+    pytest.importorskip("asyncpg")
+    settings = load_settings(env_file=None, database_url=pg_url(closed_port()))
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    if command == "status":
+        code = await status_command(settings, as_json=False, now=now)
+    else:
+        code = await check_command(settings, now)
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert code == 1 and len(lines) == 1, lines
+    prefix = "status: " if command == "status" else "unhealthy: "
+    assert lines[0].startswith(prefix + "cannot open the database postgresql+asyncpg://pulse:***@127.0.0.1:")
+    assert PASSWORD not in lines[0] and "server is running" in lines[0]
 
 
 async def test_a_missing_postgresql_driver_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

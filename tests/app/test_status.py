@@ -142,7 +142,7 @@ def test_health_check_fails_when_the_database_cannot_open(
     captured = capsys.readouterr()
     assert captured.out == ""
     err = captured.err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("status: cannot open the database: ")
+    assert len(err) == 1 and err[0].startswith("status: cannot open the database sqlite")
 
 
 async def test_a_run_in_progress_and_a_due_channel_read_as_such(engine: AsyncEngine, now: datetime) -> None:
