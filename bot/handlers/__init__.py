@@ -1,9 +1,10 @@
 """The bot's routers, assembled once: the admin filter and the private-chat rule sit on the parents,
 not on each handler.
 
-A command's handler lives in the module named after it: /add_channel in `add_channel.py`, /pause in
-`pause.py`; /digest in `bot/digest/handler.py`, with the rest of its feature. The other modules
-here answer what is not a command of ours (`fallback`, `groups`, `outsiders`) or fails (`errors`)."""
+A command's handler lives in the module named after it: /add_channel in `add_channel.py`, /pause
+(and /resume, its other direction) in `pause.py`; /digest in `bot/digest/handler.py`, with the rest
+of its feature. The other modules here answer what is not a command of ours (`fallback`, `groups`,
+`outsiders`) or fails (`errors`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from bot.handlers import (
     pause,
     post,
     remove_channel,
-    resume,
     start,
     stats,
     status,
@@ -50,7 +50,6 @@ def get_routers() -> list[Router]:
         add_channel.build_router(),
         channels.build_router(),
         pause.build_router(),
-        resume.build_router(),
         stats.build_router(),
         chart.build_router(),
         post.build_router(),
