@@ -109,6 +109,15 @@ def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
         return 130
 
 
+@holding_session
+def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    # The session lock keeps `run` and `collect` on this session from writing to the SQLite
+    # database while it is copied; what they would write after it would not be in the copy.
+    from app.migrate_db import migrate_db_command
+
+    return asyncio.run(migrate_db_command(settings, args.url))
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from app.launch import run_command
 
@@ -177,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="a consistent copy of the SQLite database, safe while the app runs")
     p.add_argument("file", nargs="?", help="where to write it (default: beside the database, timestamped)")
     p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser(
+        "migrate-db", help="copy everything from the SQLite database into an empty PostgreSQL one",
+        description="Copies every table (channels, posts, snapshots, subscriptions, the account "
+        "ledger) from DATABASE_URL into the PostgreSQL database URL, checks the row counts, and "
+        "says what to change in .env. Stop `run` first; the SQLite file is left as it was.",
+    )
+    p.add_argument("url", help="postgresql://user:password@host:5432/database (an empty database)")
+    p.set_defaults(handler=cmd_migrate_db)
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
     p.add_argument("--out", default="demo-output", help="folder for the charts and the CSV export")

@@ -1,0 +1,176 @@
+"""`migrate-db`: everything in the SQLite database reaches an empty PostgreSQL one, row for row, and
+the app goes on there; a target that is not empty, or a row PostgreSQL refuses, leaves it as it was."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analytics.service import channel_summary
+from analytics.windows import parse_window
+from storage.channels import ChannelRepo
+from storage.copy import CopyError, copied_tables, copy_database
+from storage.db import read, write
+from storage.migrate import open_database
+from storage.models import Post
+from storage.posts import PostRepo
+from storage.tables import heartbeats
+from tests.analytics.conftest import add_channel, add_posts, add_snapshot, add_subscribers, t
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = os.environ.get("CHANNELPULSE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
+    if not SERVER:
+        pytest.skip("set CHANNELPULSE_TEST_POSTGRES_URL to run migrate-db against PostgreSQL")
+    import asyncio
+
+    import asyncpg
+
+    name = f"copy_{uuid.uuid4().hex[:12]}"
+    admin = SERVER.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    base, _, _ = SERVER.rpartition("/")
+    yield f"{base}/{name}"
+    asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def target(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = await open_database(postgres_url)
+    yield engine
+    await engine.dispose()
+
+
+async def _rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
+    """Every copied table's rows, in primary-key order."""
+    out = {}
+    async with read(engine) as conn:
+        for table in copied_tables():
+            result = await conn.execute(select(table).order_by(*table.primary_key.columns))
+            out[table.name] = [dict(row) for row in result.mappings()]
+    return out
+
+
+async def _seed(engine: AsyncEngine) -> int:
+    cid = await add_channel(engine, "pulse", t("2026-03-02 11:30"))
+    from tests.analytics.conftest import PULSE_POSTS, PULSE_SNAPSHOTS, PULSE_SUBSCRIBERS, H
+
+    await add_posts(engine, cid, PULSE_POSTS)
+    dates = {p.mid: t(p.date) for p in PULSE_POSTS}
+    for mid, hours, views in PULSE_SNAPSHOTS:
+        await add_snapshot(engine, cid, mid, dates[mid] + hours * H, views)
+    for at, count in PULSE_SUBSCRIBERS:
+        await add_subscribers(engine, cid, t(at), count)
+    return cid
+
+
+async def test_every_row_arrives_and_the_figures_and_ids_go_on(
+    engine: AsyncEngine, target: AsyncEngine, now: datetime
+) -> None:
+    cid = await _seed(engine)
+    report = await copy_database(engine, target)
+    source_rows, target_rows = await _rows(engine), await _rows(target)
+    assert target_rows == source_rows
+    assert dict(report.row_counts) == {name: len(rows) for name, rows in source_rows.items()}
+    assert dict(report.row_counts)["posts"] == 13
+    for window in ("24h", "7d", "30d", "all"):
+        assert await channel_summary(target, cid, parse_window(window), now, "Europe/Berlin") == \
+            await channel_summary(engine, cid, parse_window(window), now, "Europe/Berlin")
+    # The id sequences go on after the copied rows: a new channel does not collide with one.
+    async with write(target) as conn:
+        channel, created = await ChannelRepo(conn).add("@next", "next", None, now)
+    assert created and channel.id == cid + 1
+
+
+async def test_a_target_that_holds_rows_is_refused_and_left_alone(
+    engine: AsyncEngine, target: AsyncEngine, now: datetime
+) -> None:
+    await _seed(engine)
+    async with write(target) as conn:
+        await ChannelRepo(conn).add("@mine", "mine", None, now)
+    before = await _rows(target)
+    with pytest.raises(CopyError, match=r"^the target database is not empty \(channels already hold rows\)"):
+        await copy_database(engine, target)
+    assert await _rows(target) == before
+
+
+async def test_a_row_postgresql_refuses_leaves_the_target_empty(
+    engine: AsyncEngine, target: AsyncEngine, now: datetime
+) -> None:
+    """PostgreSQL's text cannot hold a NUL character, SQLite's can: the copy stops, names the table,
+    and keeps nothing, so it can be run again once the row is mended."""
+    cid = await _seed(engine)
+    async with write(engine) as conn:
+        await PostRepo(conn).upsert(Post(cid, 99, now, text="before\x00after", views=1), now)
+    with pytest.raises(CopyError, match=r"^posts: PostgreSQL refused a row"):
+        await copy_database(engine, target)
+    assert all(rows == [] for rows in (await _rows(target)).values())
+
+
+async def test_the_process_heartbeat_is_not_copied(engine: AsyncEngine, target: AsyncEngine) -> None:
+    async with write(engine) as conn:
+        await conn.execute(heartbeats.insert().values(
+            component="scheduler", pid=42, beat_at=datetime(2026, 3, 2, tzinfo=UTC), stale_after_seconds=120))
+    await copy_database(engine, target)
+    async with read(target) as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM heartbeats"))).scalar_one() == 0
+
+
+def _main(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, capture_output=True, text=True,
+        timeout=300, env={"PATH": "/usr/bin:/bin", **(env or {})},
+    )
+
+
+def test_migrate_db_through_main_py_then_the_app_runs_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """As a user moves up: collect into SQLite, migrate-db, set DATABASE_URL, go on collecting."""
+    collected = _main(tmp_path, "collect", "--sandbox", "--once", "@pulse_news")
+    assert collected.returncode == 0, collected.stderr
+    plain = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    moved = _main(tmp_path, "migrate-db", plain)
+    assert moved.returncode == 0, moved.stderr
+    lines = moved.stdout.splitlines()
+    assert any(line.split()[:2] == ["posts", "50"] for line in lines), lines
+    assert lines[-1].startswith(f"done. Set DATABASE_URL={postgres_url} in .env")
+    on_pg = {"DATABASE_URL": plain}
+    again = _main(tmp_path, "collect", "--sandbox", "--once", "@pulse_tech", env=on_pg)
+    assert again.returncode == 0, again.stderr
+    status = _main(tmp_path, "status", "--json", env=on_pg)
+    assert status.returncode == 0, status.stderr
+    import json
+
+    posts = {c["username"]: c["posts"] for c in json.loads(status.stdout)["channels"]}
+    assert posts["pulse_news"] == 50 and posts["pulse_tech"] > 0
+
+
+def test_migrate_db_refuses_a_target_that_is_not_postgresql(tmp_path: Path) -> None:
+    proc = _main(tmp_path, "migrate-db", "sqlite:///elsewhere.db")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "migrate-db: migrate-db copies into PostgreSQL: give a postgresql://user:password@host/db URL"
+    ]
