@@ -6,13 +6,13 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.handlers import get_routers
 from bot.locked import RetryWhenLocked
+from bot.session import BotSession
 from bot.startup import on_startup
 from settings import Settings, hide_secrets
 
@@ -22,9 +22,9 @@ def create_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+        BotSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
         if settings.bot_api_url
-        else AiohttpSession()
+        else BotSession()
     )
     return Bot(
         token=settings.bot_token.get_secret_value(),
