@@ -121,7 +121,10 @@ async def measure(server: BotAPIServer, samples: int, busy: Collector | None) ->
 
 
 async def keep_collecting(engine: AsyncEngine, collector: Collector, clock: ScaledClock) -> None:
-    """Drain the sandbox channels back to back, so the collector is always mid-run or pausing."""
+    """Drain the sandbox channels back to back, so the collector is always mid-run or pausing.
+
+    This loop must be the only one draining: while another drain runs, `drain()` returns at once,
+    and this loop would spin, adding a stream of write transactions no real collector makes."""
     while True:
         async with write(engine) as conn:
             repo = ChannelRepo(conn)
@@ -168,6 +171,7 @@ async def run(samples: int, n_posts: int, span_days: float, folder: Path, scale:
         try:
             await measure(server, 5, None)  # warm-up: connections, caches
             idle, _ = await measure(server, samples, None)
+            collector.wake_hook = lambda: None  # keep_collecting drains; enqueue starts no drain of its own
             await collector.enqueue([f"@{name}" for name in PUBLIC_CHANNELS], added_by=OWNER)
             busy = asyncio.create_task(keep_collecting(engine, collector, clock))
             await asyncio.sleep(0.5)
