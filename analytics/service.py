@@ -18,7 +18,7 @@ from storage.channels import ChannelRepo
 from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
-from storage.queries import history_starts, overview_rows
+from storage.queries import channel_with_history_start, history_starts, overview_rows
 from storage.subscribers import subscribers_at_each, subscribers_by_channel
 from storage.window_stats import oldest_post, top_posts, window_by_hour
 
@@ -59,7 +59,10 @@ async def channel_summary(
 ) -> ChannelSummary:
     """The channel's figures over `window` ending at `now`, beside the previous window's."""
     async with read(engine) as conn:
-        channel = await _channel(conn, channel_id)
+        found = await channel_with_history_start(conn, channel_id)
+        if found is None:
+            raise LookupError(f"no tracked channel with id {channel_id}")
+        channel, history_from = found
         base = ChannelSummary(
             channel.id, channel.username, channel.title, channel.status, window.name, window.label,
             now, tz, channel.last_collected_at, None, None, (), (), None,
@@ -69,7 +72,6 @@ async def channel_summary(
         if channel.last_collected_at is None or (start is not None and channel.last_collected_at < start):
             return base  # no figures: never collected, or not since the window began
         prev = window.previous_bounds(now)
-        history_from = (await history_starts(conn, channel_id)).get(channel_id)
         unread = prev is not None and history_from is not None and prev[0] < history_from
         if unread:
             prev = None
@@ -79,7 +81,8 @@ async def channel_summary(
             conn, channel_id, start, end, utc_offsets(tz, first, end), prev)
         days = window.read_days(now, totals.first_post, history_from, channel.last_collected_at)
         instants = [t for t in (start, end, prev[0] if prev else None) if t is not None]
-        known = await subscribers_at_each(conn, channel_id, instants)
+        spans = [(start, end), *([prev] if prev else [])]
+        known = await subscribers_at_each(conn, channel_id, instants, spans)
         current = await window_figures(conn, channel_id, start, end, days, totals, known)
         previous = None
         if prev is not None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import FromClause, Select
 
+from storage.models import Channel
 from storage.tables import alerts, channels, counter_snapshots, posts
 from storage.views_24h import hours_between
 
@@ -111,21 +112,37 @@ def as_utc(value: object) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def history_starts(conn: AsyncConnection, channel_id: int | None = None) -> dict[int, datetime]:
-    """Per channel (or just `channel_id`) whose history is not known to be complete: the date of
-    its oldest stored post, before which its posts were never read. Channels with no post stored
-    are left out."""
+def _oldest_post_date() -> ColumnElement:
+    """Per channel row, its oldest stored post's date as stored (one index seek each: a GROUP BY
+    would walk every post)."""
     oldest = (
         select(func.min(posts.c.date)).where(posts.c.channel_id == channels.c.id)
         .correlate(channels).scalar_subquery()
     )
-    # A correlated min() per channel is one index seek each; a GROUP BY would walk every post.
-    stmt = select(channels.c.id, type_coerce(oldest, String)).where(
-        channels.c.history_complete.is_(False)
-    )
+    return type_coerce(oldest, String)
+
+
+async def history_starts(conn: AsyncConnection, channel_id: int | None = None) -> dict[int, datetime]:
+    """Per channel (or just `channel_id`) whose history is not known to be complete: the date of
+    its oldest stored post, before which its posts were never read. Channels with no post stored
+    are left out."""
+    stmt = select(channels.c.id, _oldest_post_date()).where(channels.c.history_complete.is_(False))
     if channel_id is not None:
         stmt = stmt.where(channels.c.id == channel_id)
     return {cid: as_utc(at) for cid, at in await conn.execute(stmt) if at is not None}
+
+
+async def channel_with_history_start(
+    conn: AsyncConnection, channel_id: int
+) -> tuple[Channel, datetime | None] | None:
+    """The channel and, as `history_starts` gives it, where its read history begins; one statement."""
+    start = case((channels.c.history_complete.is_(False), _oldest_post_date()), else_=None)
+    row = (await conn.execute(
+        select(channels, start.label("history_from")).where(channels.c.id == channel_id)
+    )).first()
+    if row is None:
+        return None
+    return Channel.from_row(row), None if row.history_from is None else as_utc(row.history_from)
 
 
 @dataclass(frozen=True)

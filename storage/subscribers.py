@@ -47,22 +47,37 @@ async def subscribers_at(
     return await _one(conn, _known(channel_id, None, at).order_by(subscriber_snapshots.c.taken_at.desc()))
 
 
+@dataclass(frozen=True)
+class SubscriberBases:
+    """Counts looked up together: the latest at or before each instant, the earliest inside each
+    span (None where none is known)."""
+
+    at: dict[datetime, SubscriberPoint | None]
+    first_in: dict[tuple[datetime | None, datetime], SubscriberPoint | None]
+
+
 async def subscribers_at_each(
-    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime]
-) -> dict[datetime, SubscriberPoint | None]:
-    """`subscribers_at` for several instants in one round trip."""
-    newest = subscriber_snapshots.c.taken_at.desc()
+    conn: AsyncConnection, channel_id: int, instants: Sequence[datetime],
+    spans: Sequence[tuple[datetime | None, datetime]] = (),
+) -> SubscriberBases:
+    """`subscribers_at` for several instants and `first_subscribers` for several spans, in one
+    round trip."""
+    newest, oldest = subscriber_snapshots.c.taken_at.desc(), subscriber_snapshots.c.taken_at
     parts = [
         _known(channel_id, None, at, literal(i).label("i")).order_by(newest).limit(1).subquery()
         for i, at in enumerate(instants)
+    ] + [
+        _known(channel_id, since, until, literal(len(instants) + j)).order_by(oldest).limit(1).subquery()
+        for j, (since, until) in enumerate(spans)
     ]
-    found: dict[datetime, SubscriberPoint | None] = dict.fromkeys(instants)
-    if not parts:
-        return found
-    stmt = union_all(*(select(p) for p in parts))
-    for i, taken_at, count in await conn.execute(stmt):
-        found[instants[i]] = SubscriberPoint(as_utc(taken_at), count)
-    return found
+    found: dict[int, SubscriberPoint] = {}
+    if parts:
+        for i, taken_at, count in await conn.execute(union_all(*(select(p) for p in parts))):
+            found[i] = SubscriberPoint(as_utc(taken_at), count)
+    return SubscriberBases(
+        at={at: found.get(i) for i, at in enumerate(instants)},
+        first_in={span: found.get(len(instants) + j) for j, span in enumerate(spans)},
+    )
 
 
 async def subscribers_by_channel(
