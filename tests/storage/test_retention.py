@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 
@@ -143,12 +144,18 @@ def test_an_old_post_keeps_err24_the_milestones_and_one_a_week(now: datetime) ->
     assert kept_runs(published, 230, [s for s in snaps if s.run_id in kept]) == kept
 
 
-async def test_the_migration_thins_an_existing_database(engine: AsyncEngine, now: datetime) -> None:
+async def test_the_migration_thins_an_existing_database(
+    engine: AsyncEngine, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
     cid = await _hourly_channel(engine, now)
     before = await _figures(engine, cid, now)
     count = await _snapshot_count(engine)
     await downgrade(engine, "0010_account_ledger")
-    await migrate(engine)
+    with caplog.at_level(logging.INFO, logger="storage"):
+        await migrate(engine)
+    # It may take minutes on a big database: the log says what it is doing.
+    progress = [r.getMessage() for r in caplog.records if "upgrading the database (once)" in r.getMessage()]
+    assert progress and "deleted" in progress[-1]
     assert await _snapshot_count(engine) < count * 2 / 3
     assert await _unthinned_older_than_keep_all(engine, now - 10 * timedelta(minutes=1)) == 0
     # "now" for the migration was the newest snapshot, a few minutes before the test's now.
