@@ -74,6 +74,20 @@ def test_dockerfile_copies_only_what_exists_and_runs_main_py() -> None:
     assert health and json.loads(health.group(1)) == HEALTH
 
 
+def test_dockerfile_base_is_an_argument_defaulting_to_python_slim() -> None:
+    """CI reaches no registry and passes its own base; anyone else gets python:3.11-slim."""
+    lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[:2] == ["ARG BASE_IMAGE=python:3.11-slim", "FROM ${BASE_IMAGE}"]
+
+
+def test_dockerfile_gives_matplotlib_a_writable_config_folder() -> None:
+    """The container's user owns only /app/data; matplotlib's default under $HOME (/app) is root's."""
+    text = (ROOT / "Dockerfile").read_text()
+    folder = re.search(r"MPLCONFIGDIR=(\S+)", text)
+    assert folder and Path(folder.group(1)).is_relative_to("/tmp")
+
+
 def test_compose_keeps_data_and_session_on_the_volume() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     assert "- ./data:/app/data" in text
