@@ -55,6 +55,19 @@ step() {
     say "$(printf '[%4ds] %s' $((SECONDS - STARTED)) "$1")"
 }
 quiet() { "$@" >>"$LOG" 2>&1; }  # the command's output goes to the log only
+# A step that reaches the network (apt, the Debian mirror, PyPI) gets three tries: a mirror's
+# hiccup should not fail CI. `before` (may be empty) runs before every try, to clear a half-done one.
+retried() {
+    local before=$1 try
+    shift
+    for try in 1 2 3; do
+        [[ -z $before ]] || eval "$before"
+        if quiet "$@"; then return 0; fi
+        ((try < 3)) || return 1
+        say "       failed (try $try of 3; see $LOG), trying again in $((try * 15)) s"
+        sleep $((try * 15))
+    done
+}
 cleanup() {
     if ((UP)) && [[ ${KEEP:-0} != 1 ]]; then
         compose down >>"$LOG" 2>&1 || say "teardown: podman-compose down failed (see $LOG)"
@@ -182,13 +195,13 @@ for pkg in "${APT_PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
     command -v apt-get >/dev/null || fail "install ${missing[*]}: no apt-get here"
-    quiet apt-get update -q
-    DEBIAN_FRONTEND=noninteractive quiet apt-get install -y -q "${missing[@]}"
+    retried "" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive retried "" apt-get install -y -q "${missing[@]}"
 fi
 if ! [[ -x $CACHE/tools/bin/podman-compose ]] \
     || [[ $("$CACHE/tools/bin/podman-compose" --version 2>/dev/null | head -n 1) != *"$PODMAN_COMPOSE_VERSION"* ]]; then
     quiet python3 -m venv "$CACHE/tools"
-    quiet "$CACHE/tools/bin/pip" install -q "podman-compose==$PODMAN_COMPOSE_VERSION"
+    retried "" "$CACHE/tools/bin/pip" install -q "podman-compose==$PODMAN_COMPOSE_VERSION"
 fi
 
 step "podman configuration in $CACHE"
@@ -222,7 +235,7 @@ if [[ $(cat "$CACHE/base/key" 2>/dev/null) != "$key" || ! -f $CACHE/base/rootfs.
     say "       debootstrap $SUITE from $mirror (about 2 minutes)"
     rootfs=$CACHE/base/rootfs
     rm -rf "$rootfs" "$CACHE/base/rootfs.tar" "$CACHE/base/key"
-    quiet debootstrap --variant=minbase --include="$DEBOOTSTRAP_INCLUDE" "$SUITE" "$rootfs" "$mirror"
+    retried 'rm -rf "$rootfs"' debootstrap --variant=minbase --include="$DEBOOTSTRAP_INCLUDE" "$SUITE" "$rootfs" "$mirror"
     # The machine's extra CAs (a TLS-inspecting proxy's, say), so pip in the build trusts what
     # pip here trusts.
     if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
@@ -243,7 +256,7 @@ fi
 
 step "build $CHANNELPULSE_IMAGE from the Dockerfile"
 # The docker format keeps HEALTHCHECK, which the OCI format drops.
-BUILDAH_FORMAT=docker quiet podman build --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+BUILDAH_FORMAT=docker retried "" podman build --build-arg "BASE_IMAGE=$BASE_IMAGE" \
     -t "$CHANNELPULSE_IMAGE" "$REPO"
 [[ $(podman image inspect "$CHANNELPULSE_IMAGE" --format '{{.Config.Healthcheck}}') != '<nil>' ]] \
     || fail "the image has no HEALTHCHECK"
