@@ -1,13 +1,24 @@
 # A minimal image for `python main.py run`. Data and the Telethon session live in /app/data,
 # which docker-compose.yml puts on a volume. Sign in once before the first start:
 #   docker compose run --rm channelpulse python main.py login
-FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH
+# BASE_IMAGE: any image with Python 3.11+ and its venv module; CI, which reaches no image registry,
+# passes one it builds from Debian packages (deploy/test-deploy.sh).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
+
+# MPLCONFIGDIR: matplotlib otherwise tries to write its cache under $HOME (/app, owned by root).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN python -m venv /app/.venv \
+    && python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
+COPY README.md ./
 COPY main.py settings.py clock.py ./
 COPY app ./app
 COPY analytics ./analytics
@@ -15,7 +26,7 @@ COPY bot ./bot
 COPY collector ./collector
 COPY sandbox ./sandbox
 COPY storage ./storage
-RUN python -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . && rm -rf build channelpulse.egg-info \
     && useradd --system --uid 10001 --home-dir /app channelpulse \
     && mkdir -p /app/data && chown channelpulse /app/data
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test test-stress bench lint clean
+.PHONY: run demo test test-stress test-deploy bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test-stress: $(STAMP)
 	taskset -c 0 sh -c 'while :; do :; done' & busy=$$!; \
 	trap 'kill $$busy' EXIT; \
 	taskset -c 0 $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The Docker image built and docker-compose.yml run under podman against the sandbox (as root; it
+# installs podman, runc and debootstrap with apt when missing). See deploy/test-deploy.sh.
+test-deploy:
+	deploy/test-deploy.sh
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -75,12 +75,15 @@ def test_troubleshooting_quotes_the_lock_message_the_code_prints() -> None:
     assert first_part.replace("4242", "N") in _section("Troubleshooting")
 
 
-def test_deployment_names_files_that_exist_and_says_they_were_not_run() -> None:
+def test_deployment_names_files_that_exist_and_says_how_each_is_checked() -> None:
     text = _section("Deployment")
-    for path in ("deploy/channelpulse.service", "Dockerfile", "docker-compose.yml"):
+    for path in ("deploy/channelpulse.service", "Dockerfile", "docker-compose.yml",
+                 "deploy/test-deploy.sh", "deploy/compose.sandbox.yml"):
         assert f"`{path}`" in text and (ROOT / path).is_file()
     assert "python main.py status --json" in text and "python main.py status --check" in text
-    assert "no container engine" in text
+    # The image and compose file are run by `make test-deploy` (in CI); the unit is not run.
+    assert "`make test-deploy`" in text and "make test-deploy" in (ROOT / ".ci" / "run").read_text()
+    assert "systemd unit is not run here" in " ".join(text.split())
 
 
 def test_security_quotes_what_the_bot_says_in_groups_and_the_formula_rule_the_export_applies() -> None:

@@ -1,4 +1,6 @@
-"""No container engine or systemd runs here: test what the deployment files name and run."""
+"""What the deployment files name and run, checked from their text. `make test-deploy`
+(deploy/test-deploy.sh) builds the image and runs the compose file under podman; no systemd runs
+here."""
 
 import json
 import re
@@ -16,6 +18,7 @@ from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH = ["python", "main.py", "status", "--check"]
+SANDBOX_COMPOSE = ROOT / "deploy" / "compose.sandbox.yml"
 
 
 def _unit() -> dict[str, list[str]]:
@@ -32,6 +35,24 @@ def _unit() -> dict[str, list[str]]:
             key, _, value = line.partition("=")
             values.setdefault(key, []).append(value)
     return values
+
+
+def _services(path: Path) -> dict[str, str]:
+    """Each service under `services:` → its block's text (the files keep a two-space indent)."""
+    blocks: dict[str, str] = {}
+    name = None
+    inside = False
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            inside, name = line == "services:", None
+        elif inside and (m := re.fullmatch(r"  ([\w-]+):", line)):
+            name = m.group(1)
+            blocks[name] = ""
+        elif inside and name is not None:
+            blocks[name] += line + "\n"
+    return blocks
 
 
 def _subcommands() -> set[str]:
@@ -74,6 +95,20 @@ def test_dockerfile_copies_only_what_exists_and_runs_main_py() -> None:
     assert health and json.loads(health.group(1)) == HEALTH
 
 
+def test_dockerfile_base_is_an_argument_defaulting_to_python_slim() -> None:
+    """CI reaches no registry and passes its own base; anyone else gets python:3.11-slim."""
+    lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[:2] == ["ARG BASE_IMAGE=python:3.11-slim", "FROM ${BASE_IMAGE}"]
+
+
+def test_dockerfile_gives_matplotlib_a_writable_config_folder() -> None:
+    """The container's user owns only /app/data; matplotlib's default under $HOME (/app) is root's."""
+    text = (ROOT / "Dockerfile").read_text()
+    folder = re.search(r"MPLCONFIGDIR=(\S+)", text)
+    assert folder and Path(folder.group(1)).is_relative_to("/tmp")
+
+
 def test_compose_keeps_data_and_session_on_the_volume() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     assert "- ./data:/app/data" in text
@@ -84,6 +119,35 @@ def test_compose_keeps_data_and_session_on_the_volume() -> None:
     assert Settings.model_fields["database_url"].default.endswith("///data/pulse.db")
     test = re.search(r"healthcheck:\s*\n\s*test: (\[.*\])", text)
     assert test and json.loads(test.group(1)) == ["CMD", *HEALTH]
+
+
+def test_the_sandbox_layer_gives_every_service_a_sandbox_role_on_the_same_database() -> None:
+    """`make test-deploy` runs docker-compose.yml with deploy/compose.sandbox.yml over it: each
+    service built from this repository must have its sandbox role there, or it would start
+    against the real Telegram (a service from another image, a database say, needs none)."""
+    services = {name: block for name, block in _services(ROOT / "docker-compose.yml").items()
+                if re.search(r"^\s*build:", block, re.M)}
+    sandbox = _services(SANDBOX_COMPOSE)
+    assert services and set(sandbox) == set(services)
+    for name, block in sandbox.items():
+        command = re.search(r"command: (\[.*\])", block)
+        assert command, name
+        argv = json.loads(command.group(1))
+        assert argv[:2] == ["python", "main.py"] and argv[2] in _subcommands() and "--sandbox" in argv
+        # The health check and `status` read DATABASE_URL; the sandbox writes SANDBOX_DATABASE_URL.
+        database = re.search(r'DATABASE_URL: "(.*)"', services[name])
+        assert database and f'SANDBOX_DATABASE_URL: "{database.group(1)}"' in block, name
+
+
+def test_make_test_deploy_runs_the_script_that_layers_the_sandbox_compose_file() -> None:
+    script = ROOT / "deploy" / "test-deploy.sh"
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test-deploy:.*\n\tdeploy/test-deploy\.sh$", makefile, re.M)
+    assert script.stat().st_mode & 0o111
+    text = script.read_text()
+    assert "-f docker-compose.yml -f compose.sandbox.yml" in text
+    assert '"$REPO/docker-compose.yml" "$REPO/deploy/compose.sandbox.yml"' in text
+    subprocess.run(["bash", "-n", str(script)], check=True, timeout=60)
 
 
 def test_dockerignore_keeps_secrets_and_state_out_of_the_image() -> None:
