@@ -1,0 +1,54 @@
+"""/healthz (the running process's heartbeat is fresh, as `status --check` judges it) and /readyz
+(the database answers and its schema is the one this code knows), for health checks: no token."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.context import ApiContext, context
+from api.schemas import HealthOut, ReadyOut
+from app.health import health_line
+from app.status import process_of
+from storage.db import read
+from storage.heartbeats import HeartbeatRepo
+from storage.migrate import current_revision
+
+router = APIRouter(tags=["health"])
+Ctx = Annotated[ApiContext, Depends(context)]
+log = logging.getLogger("api")
+UNREACHABLE = "the database does not answer"
+
+
+@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+async def healthz(ctx: Ctx) -> JSONResponse:
+    """200 while every component of the running ChannelPulse process beats in time, else 503."""
+    try:
+        async with read(ctx.engine) as conn:
+            beats = await HeartbeatRepo(conn).list()
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("healthz: %s", exc)
+        return JSONResponse({"healthy": False, "detail": f"unhealthy: {UNREACHABLE}"}, 503)
+    # Whether a process holds the session lock: a file lock probe, kept off the event loop.
+    process, _ = await asyncio.to_thread(process_of, ctx.settings.telegram_session)
+    healthy, line = health_line(beats, ctx.clock.now(), process)
+    return JSONResponse({"healthy": healthy, "detail": line}, 200 if healthy else 503)
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
+async def readyz(ctx: Ctx) -> JSONResponse:
+    """200 when the database answers and is at this code's schema, else 503."""
+    try:
+        current = await current_revision(ctx.engine)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("readyz: %s", exc)
+        return JSONResponse({"ready": False, "detail": UNREACHABLE}, 503)
+    head = ctx.schema_head
+    if current != head:
+        return JSONResponse({"ready": False, "detail": f"the schema is at {current}, not {head}"}, 503)
+    return JSONResponse({"ready": True, "detail": f"schema {head}"})
