@@ -16,7 +16,8 @@ from settings import Settings
 class ApiContext:
     engine: AsyncEngine
     settings: Settings
-    clock: Clock
+    clock: Clock  # the figures' now
+    wall_clock: Clock  # the system's time: rate limits and the heartbeat
     limiter: RateLimiter
     schema_head: str  # the newest migration this code knows, which /readyz expects
 

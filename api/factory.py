@@ -23,8 +23,13 @@ DESCRIPTION = (
 )
 
 
-def create_app(engine: AsyncEngine, settings: Settings, clock: Clock) -> FastAPI:
-    """The API app; the caller owns (and disposes of) the engine."""
+def create_app(
+    engine: AsyncEngine, settings: Settings, clock: Clock, wall_clock: Clock | None = None
+) -> FastAPI:
+    """The API app; the caller owns (and disposes of) the engine. `clock` is the figures' now, as the
+    bot's; `wall_clock` (default: `clock`) times the rate limits and judges the heartbeat, which is
+    written on the system's clock also when the sandbox runs the rest faster."""
+    wall_clock = wall_clock or clock
     app = FastAPI(
         title="ChannelPulse API", version="1", description=DESCRIPTION,
         # The interactive docs pages load scripts from a CDN and inline: not served. The OpenAPI
@@ -32,7 +37,8 @@ def create_app(engine: AsyncEngine, settings: Settings, clock: Clock) -> FastAPI
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
     )
     app.state.context = ApiContext(
-        engine, settings, clock, RateLimiter(settings.api_rate_per_minute, clock), head_revision())
+        engine, settings, clock, wall_clock, RateLimiter(settings.api_rate_per_minute, wall_clock),
+        head_revision())
     guarded = [Depends(require_token)]
     for module in (routes_channels, routes_posts, routes_exports, routes_alerts):
         app.include_router(module.router, prefix=PREFIX, dependencies=guarded)

@@ -217,7 +217,8 @@ async def start_api(app: App) -> ApiServer | None:
     from api.factory import create_app
     from api.server import ApiServer, CannotListen
 
-    api = create_app(app.engine, settings, app.wiring.clock)
+    # Figures on the wiring's clock, as the bot's; the heartbeat and rate limits on the system's.
+    api = create_app(app.engine, settings, app.wiring.clock, app.liveness.clock)
     server = ApiServer(api, settings.api_host, settings.api_port)
     try:
         await server.start()
