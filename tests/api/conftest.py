@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from storage.db import write
 from tests.analytics.conftest import pulse  # noqa: F401 - the seeded channel, as a fixture here too
 
 RATE = 1000  # per minute: high enough that only the rate-limit tests meet it
+ROOT = Path(__file__).resolve().parents[2]
+HANG_GUARD = 60  # seconds: only against a hang, never a measure of speed
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +86,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python main.py ARGS` as a user runs it."""
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, capture_output=True,
+                          text=True, timeout=HANG_GUARD)
+
+
+@pytest.fixture
+def env(db_url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def served(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`python main.py api` on a free port, once it says it listens; (its address, the process)."""
+    port = free_port()
+    # Warnings and errors only: the access log of many requests would fill the unread pipe.
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "api"], stderr=subprocess.PIPE, text=True,
+        env={**env, "API_PORT": str(port), "LOG_LEVEL": "WARNING", "API_RATE_PER_MINUTE": "100000"})
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the line it prints once it listens
+            if "listening on" in line:
+                break
+        else:
+            pytest.fail(f"`api` ended without listening (exit {proc.wait(HANG_GUARD)})")
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(HANG_GUARD)

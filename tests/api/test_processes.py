@@ -4,31 +4,14 @@ api` serves on a port a client reaches with curl."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 
-from tests.api.conftest import asgi_client, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-HANG_GUARD = 60  # seconds: only against a hang, never a measure of speed
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, capture_output=True,
-                          text=True, timeout=HANG_GUARD)
-
-
-@pytest.fixture
-def env(db_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+from tests.api.conftest import HANG_GUARD, asgi_client, cli
 
 
 @pytest.mark.usefixtures("pulse")
@@ -53,25 +36,6 @@ async def test_token_lifecycle_through_the_cli(app: FastAPI, env: dict[str, str]
     assert "revoked" in cli("token", "list", env=env).stdout
     assert cli("token", "revoke", "grafana", env=env).returncode == 1  # nothing live by that name
     assert cli("token", "create", "--name", "no spaces", env=env).returncode == 2
-
-
-@pytest.fixture
-def served(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "api"],
-                            env={**env, "API_PORT": str(port)}, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:  # the line it prints once it listens
-            if "listening on" in line:
-                break
-        else:
-            pytest.fail(f"`api` ended without listening (exit {proc.wait(HANG_GUARD)})")
-        yield f"http://127.0.0.1:{port}", proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(HANG_GUARD)
 
 
 def curl(url: str, *args: str) -> tuple[int, dict]:
