@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from datetime import datetime
 from typing import IO
 
 from app.database import CannotOpenDatabase, open_or_explain
 from settings import Settings
-from storage.api_tokens import ApiTokenRepo, new_token
-from storage.db import read, write
-
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-BAD_NAME = "a token's name is 1 to 64 letters, digits, '_', '.' or '-' (e.g. grafana)"
+from storage.api_tokens import BAD_NAME, issue_token, list_tokens, revoke_token, valid_name
 
 
 def _when(at: datetime) -> str:
@@ -28,7 +23,7 @@ async def token_command(
     alone on its line of standard output, so `TOKEN=$(python main.py token create --name x)` works."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    if action != "list" and (name is None or not NAME.match(name)):
+    if action != "list" and not valid_name(name):
         print(f"token {action}: {BAD_NAME}", file=err)
         return 2
     try:
@@ -39,10 +34,8 @@ async def token_command(
     try:
         if action == "create":
             assert name is not None
-            token = new_token()
-            async with write(engine) as conn:
-                created = await ApiTokenRepo(conn).create(name, token, now)
-            if created is None:
+            token = await issue_token(engine, name, now)
+            if token is None:
                 print(f"a live token is already called {name}: revoke it first "
                       f"(python main.py token revoke {name}) or choose another name", file=err)
                 return 1
@@ -52,15 +45,12 @@ async def token_command(
             return 0
         if action == "revoke":
             assert name is not None
-            async with write(engine) as conn:
-                revoked = await ApiTokenRepo(conn).revoke(name, now)
-            if not revoked:
+            if not await revoke_token(engine, name, now):
                 print(f"no live token is called {name} (python main.py token list shows them)", file=err)
                 return 1
             print(f"token {name} revoked: requests with it now get 401", file=out)
             return 0
-        async with read(engine) as conn:
-            tokens = await ApiTokenRepo(conn).list()
+        tokens = await list_tokens(engine)
         if not tokens:
             print("no API tokens yet: python main.py token create --name NAME", file=out)
         width = max((len(t.name) for t in tokens), default=0)

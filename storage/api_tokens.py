@@ -4,17 +4,25 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.db import read, write
 from storage.tables import api_tokens
 
 PREFIX = "cp_"  # tells a ChannelPulse token apart in a secret scanner or a pasted header
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+BAD_NAME = "a token's name is 1 to 64 letters, digits, '_', '.' or '-' (e.g. grafana)"
+
+
+def valid_name(name: str | None) -> bool:
+    return name is not None and _NAME.match(name) is not None
 
 
 def new_token() -> str:
@@ -83,3 +91,22 @@ class ApiTokenRepo:
 def _token(row: object) -> ApiToken:
     m = row._mapping  # type: ignore[attr-defined]
     return ApiToken(m["id"], m["name"], m["token_hash"], m["created_at"], m["revoked_at"])
+
+
+async def issue_token(engine: AsyncEngine, name: str, now: datetime) -> str | None:
+    """A new token called `name`, stored hashed and returned in the clear this once; None when a
+    live token has that name."""
+    token = new_token()
+    async with write(engine) as conn:
+        created = await ApiTokenRepo(conn).create(name, token, now)
+    return token if created is not None else None
+
+
+async def revoke_token(engine: AsyncEngine, name: str, now: datetime) -> bool:
+    async with write(engine) as conn:
+        return await ApiTokenRepo(conn).revoke(name, now)
+
+
+async def list_tokens(engine: AsyncEngine) -> list[ApiToken]:
+    async with read(engine) as conn:
+        return await ApiTokenRepo(conn).list()
