@@ -41,8 +41,8 @@ def create_app(
         head_revision())
     guarded = [Depends(require_token)]
     for module in (routes_channels, routes_posts, routes_exports, routes_alerts):
-        app.include_router(module.router, prefix=PREFIX, dependencies=guarded)
-    app.include_router(routes_health.router)
+        app.include_router(module.build_router(), prefix=PREFIX, dependencies=guarded)
+    app.include_router(routes_health.build_router())
     # Outermost first: headers go on every answer, the catch-all's 500 included.
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)

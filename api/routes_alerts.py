@@ -14,7 +14,6 @@ from storage.alerts import AlertRepo
 from storage.db import read
 from storage.models import Alert, Channel
 
-router = APIRouter(tags=["alerts"])
 Ctx = Annotated[ApiContext, Depends(context)]
 MAX_ALERTS = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_ALERTS, description=f"At most {MAX_ALERTS}")]
@@ -27,17 +26,24 @@ def _alerts(found: list[Alert]) -> JSONResponse:
     } for a in found]})
 
 
-@router.get("/alerts", response_model=AlertsOut, responses=AUTH_ERRORS)
 async def list_alerts(ctx: Ctx, limit: Limit = 100) -> JSONResponse:
     """The newest alerts of every channel."""
     async with read(ctx.engine) as conn:
         return _alerts(await AlertRepo(conn).recent(limit))
 
 
-@router.get("/channels/{username}/alerts", response_model=AlertsOut, responses=CHANNEL_ERRORS)
 async def channel_alerts(
     ctx: Ctx, channel: Annotated[Channel, Depends(tracked_channel)], limit: Limit = 100,
 ) -> JSONResponse:
     """The newest alerts of one channel."""
     async with read(ctx.engine) as conn:
         return _alerts(await AlertRepo(conn).recent(limit, channel.id))
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["alerts"])
+    router.add_api_route("/alerts", list_alerts, response_model=AlertsOut, responses=AUTH_ERRORS)
+    router.add_api_route("/channels/{username}/alerts", channel_alerts, response_model=AlertsOut,
+                         responses=CHANNEL_ERRORS)
+    return router

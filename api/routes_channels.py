@@ -19,13 +19,11 @@ from storage.db import read
 from storage.models import Channel
 from storage.subscribers import subscriber_series
 
-router = APIRouter(tags=["channels"])
 Ctx = Annotated[ApiContext, Depends(context)]
 Tracked = Annotated[Channel, Depends(tracked_channel)]
 WindowQ = Annotated[Window, Depends(window_query)]
 
 
-@router.get("/channels", response_model=ChannelsOut, responses=AUTH_ERRORS)
 async def list_channels(ctx: Ctx) -> JSONResponse:
     """Every tracked channel with its state, posts stored and newest subscriber count."""
     async with read(ctx.engine) as conn:
@@ -44,7 +42,6 @@ async def list_channels(ctx: Ctx) -> JSONResponse:
     return JSONResponse({"channels": rows})
 
 
-@router.get("/overview", response_model=OverviewOut, responses=AUTH_ERRORS)
 async def get_overview(ctx: Ctx, window: WindowQ) -> JSONResponse:
     """Every channel's figures over the window: the JSON `python main.py stats --json` prints."""
     now = ctx.clock.now()
@@ -52,7 +49,6 @@ async def get_overview(ctx: Ctx, window: WindowQ) -> JSONResponse:
     return JSONResponse(overview_dict(window.name, now, rows))
 
 
-@router.get("/channels/{username}/summary", response_model=SummaryOut, responses=CHANNEL_ERRORS)
 async def get_summary(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:
     """One channel's summary: the JSON `python main.py stats @name --window W --json` prints."""
     summary = await channel_summary(
@@ -60,7 +56,6 @@ async def get_summary(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONRespon
     return JSONResponse(summary.to_dict())
 
 
-@router.get("/channels/{username}/subscribers", response_model=SubscribersOut, responses=CHANNEL_ERRORS)
 async def get_subscribers(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:
     """The known subscriber counts in the window, oldest first (unknown counts are left out)."""
     start, end = window.bounds(ctx.clock.now())
@@ -70,3 +65,15 @@ async def get_subscribers(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONRe
         "username": channel.username, "window": window.name,
         "points": [{"taken_at": p.taken_at.isoformat(), "subscribers": p.subscribers} for p in points],
     })
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["channels"])
+    router.add_api_route("/channels", list_channels, response_model=ChannelsOut, responses=AUTH_ERRORS)
+    router.add_api_route("/overview", get_overview, response_model=OverviewOut, responses=AUTH_ERRORS)
+    router.add_api_route("/channels/{username}/summary", get_summary, response_model=SummaryOut,
+                         responses=CHANNEL_ERRORS)
+    router.add_api_route("/channels/{username}/subscribers", get_subscribers,
+                         response_model=SubscribersOut, responses=CHANNEL_ERRORS)
+    return router

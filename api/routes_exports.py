@@ -18,7 +18,6 @@ from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
 
-router = APIRouter(tags=["exports"])
 Ctx = Annotated[ApiContext, Depends(context)]
 Tracked = Annotated[Channel, Depends(tracked_channel)]
 
@@ -30,17 +29,6 @@ class Format(StrEnum):
     json = "json"
 
 
-@router.get(
-    "/channels/{username}/export",
-    responses={
-        **CHANNEL_ERRORS,
-        200: {"content": {"text/csv": {"schema": {"type": "string"}},
-                          "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
-              "description": "The export, streamed"},
-        404: {"model": ErrorOut, "description": "The channel is not tracked, or has no posts stored"},
-    },
-    response_class=StreamingResponse,
-)
 async def export(
     ctx: Ctx, channel: Tracked,
     format: Annotated[Format, Query(description="csv (spreadsheet-safe) or json")] = Format.csv,
@@ -59,3 +47,20 @@ async def export(
 
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format.value],
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+EXPORT_ANSWERS: dict[int | str, dict] = {
+    **CHANNEL_ERRORS,
+    200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                      "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+          "description": "The export, streamed"},
+    404: {"model": ErrorOut, "description": "The channel is not tracked, or has no posts stored"},
+}
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["exports"])
+    router.add_api_route("/channels/{username}/export", export, responses=EXPORT_ANSWERS,
+                         response_class=StreamingResponse)
+    return router

@@ -17,13 +17,11 @@ from storage.db import read
 from storage.heartbeats import HeartbeatRepo
 from storage.migrate import current_revision
 
-router = APIRouter(tags=["health"])
 Ctx = Annotated[ApiContext, Depends(context)]
 log = logging.getLogger("api")
 UNREACHABLE = "the database does not answer"
 
 
-@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
 async def healthz(ctx: Ctx) -> JSONResponse:
     """200 while every component of the running ChannelPulse process beats in time, else 503."""
     try:
@@ -38,7 +36,6 @@ async def healthz(ctx: Ctx) -> JSONResponse:
     return JSONResponse({"healthy": healthy, "detail": line}, 200 if healthy else 503)
 
 
-@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
 async def readyz(ctx: Ctx) -> JSONResponse:
     """200 when the database answers and is at this code's schema, else 503."""
     try:
@@ -50,3 +47,11 @@ async def readyz(ctx: Ctx) -> JSONResponse:
     if current != head:
         return JSONResponse({"ready": False, "detail": f"the schema is at {current}, not {head}"}, 503)
     return JSONResponse({"ready": True, "detail": f"schema {head}"})
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["health"])
+    router.add_api_route("/healthz", healthz, response_model=HealthOut, responses={503: {"model": HealthOut}})
+    router.add_api_route("/readyz", readyz, response_model=ReadyOut, responses={503: {"model": ReadyOut}})
+    return router

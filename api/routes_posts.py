@@ -17,7 +17,6 @@ from storage.db import read
 from storage.models import Channel, Post
 from storage.post_pages import NO_MEDIA, SORT_COLUMNS, post_page
 
-router = APIRouter(tags=["posts"])
 Ctx = Annotated[ApiContext, Depends(context)]
 Tracked = Annotated[Channel, Depends(tracked_channel)]
 WindowQ = Annotated[Window, Depends(window_query)]
@@ -44,7 +43,6 @@ def _post(username: str, p: Post) -> dict:
     }
 
 
-@router.get("/channels/{username}/posts", response_model=PostPageOut, responses=CHANNEL_ERRORS)
 async def list_posts(
     ctx: Ctx, channel: Tracked, window: WindowQ,
     sort: Annotated[SortBy, Query(description="The column to sort by")] = BY_DATE,
@@ -69,10 +67,6 @@ async def list_posts(
     })
 
 
-@router.get(
-    "/channels/{username}/posts/{message_id}", response_model=PostHistoryOut,
-    responses={**CHANNEL_ERRORS, 404: {"model": ErrorOut, "description": "Channel or post not stored"}},
-)
 async def get_post(
     ctx: Ctx, channel: Tracked, message_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> JSONResponse:
@@ -81,3 +75,15 @@ async def get_post(
     if history is None:
         raise HTTPException(404, f"post {message_id} of @{channel.username} is not stored (yet)")
     return JSONResponse(history.to_dict())
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["posts"])
+    router.add_api_route("/channels/{username}/posts", list_posts, response_model=PostPageOut,
+                         responses=CHANNEL_ERRORS)
+    router.add_api_route(
+        "/channels/{username}/posts/{message_id}", get_post, response_model=PostHistoryOut,
+        responses={**CHANNEL_ERRORS, 404: {"model": ErrorOut, "description": "Channel or post not stored"}},
+    )
+    return router
