@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import httpx
@@ -67,3 +68,18 @@ async def test_without_api_port_run_serves_no_api(db_url: str, tmp_path: Path) -
 
     code, lines = await _run(_settings(db_url, tmp_path, None), check)
     assert code == 0 and not any("HTTP API" in line for line in lines)
+
+
+async def test_a_taken_api_port_stops_run_with_one_line(db_url: str, tmp_path: Path) -> None:
+    with socket.socket() as holder:  # another program listens there
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        async def never(app: App) -> None:
+            raise AssertionError("run went on with its API port taken")
+
+        code, lines = await _run(_settings(db_url, tmp_path, port), never)
+    assert code == 2
+    assert lines == [f"the API cannot listen on 127.0.0.1:{port}: Address already in use; set "
+                     "API_HOST/API_PORT to a free address of this machine"]
