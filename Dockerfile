@@ -22,6 +22,7 @@ COPY README.md ./
 COPY main.py settings.py clock.py ./
 COPY app ./app
 COPY analytics ./analytics
+COPY api ./api
 COPY bot ./bot
 COPY collector ./collector
 COPY sandbox ./sandbox

@@ -124,6 +124,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_command(settings, sandbox=args.sandbox)
 
 
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from app.tokens import token_command
+
+    return asyncio.run(token_command(settings, args.action, getattr(args, "name", None), datetime.now(UTC)))
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    from app.api_command import api_command
+
+    return api_command(settings)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.demo import demo_command
 
@@ -195,6 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("url", help="postgresql://user:password@host:5432/database (an empty database)")
     p.set_defaults(handler=cmd_migrate_db)
+
+    p = sub.add_parser("api", help="serve the read-only HTTP API (API_HOST:API_PORT, default 127.0.0.1:8080)")
+    p.set_defaults(handler=cmd_api)
+
+    p = sub.add_parser("token", help="create, list or revoke the HTTP API's bearer tokens")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("create", help="a new token, printed once on its own line")
+    q.add_argument("--name", required=True, help="what the token is for, e.g. grafana")
+    actions.add_parser("list", help="every token: name, when created, live or revoked")
+    q = actions.add_parser("revoke", help="revoke a live token: requests with it get 401")
+    q.add_argument("name")
+    p.set_defaults(handler=cmd_token)
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
     p.add_argument("--out", default="demo-output", help="folder for the charts and the CSV export")

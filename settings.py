@@ -18,6 +18,7 @@ from collector.pacing import REPORT_POLICY, SAFE_DIRECTION, SETTING_OF
 log = logging.getLogger("settings")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pulse.db"
+DEFAULT_API_PORT = 8080
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     alert_subscriber_pct: float = Field(5, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    api_host: str = "127.0.0.1"
+    # `api` listens on DEFAULT_API_PORT when unset; `run` serves the API only when it is set.
+    api_port: int | None = Field(None, ge=1, le=65535)
+    api_rate_per_minute: int = Field(120, ge=1)
 
     mtproto_history_limit_per_run: int = REPORT_POLICY.history_limit
     mtproto_concurrency: int = 1
@@ -114,7 +120,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("bot_api_url", "telegram_api_id", mode="before")
+    @field_validator("bot_api_url", "telegram_api_id", "api_port", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -13,6 +13,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.export import export_posts
+from analytics.records import overview_dict
 from analytics.render_text import print_overview, print_summary
 from analytics.service import channel_summary, overview
 from analytics.windows import parse_window
@@ -62,8 +63,7 @@ async def _stats(args: argparse.Namespace, settings: Settings, now: datetime) ->
         if args.ref is None:
             rows = await overview(engine, window, now)
             if args.json:
-                print(json.dumps({"window": window.name, "now": now.isoformat(),
-                                  "channels": [r.to_dict() for r in rows]}, indent=2))
+                print(json.dumps(overview_dict(window.name, now, rows), indent=2))
             else:
                 print_overview(rows, window.label, console)
             return 0

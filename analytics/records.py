@@ -155,6 +155,11 @@ class OverviewRow(ToDict):
     subscribers_change_since: datetime | None = None
 
 
+def overview_dict(window: str, now: datetime, rows: list[OverviewRow]) -> dict[str, Any]:
+    """The overview as `stats --json` prints it and the HTTP API sends it."""
+    return {"window": window, "now": now.isoformat(), "channels": [r.to_dict() for r in rows]}
+
+
 @dataclass(frozen=True)
 class HistoryPoint(ToDict):
     taken_at: datetime

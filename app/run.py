@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError
@@ -31,6 +32,9 @@ from collector.service import Collector
 from settings import Settings, hide_secrets
 from storage.channels import ChannelRepo
 from storage.db import read, retry_locked
+
+if TYPE_CHECKING:
+    from api.server import ApiServer
 
 log = logging.getLogger("app")
 
@@ -203,6 +207,26 @@ async def _open(url: str) -> AsyncEngine:
         raise StartupError(str(exc)) from None
 
 
+async def start_api(app: App) -> ApiServer | None:
+    """The HTTP API beside the bot, on the app's engine and clock, when API_PORT is set;
+    StartupError when its address cannot be listened on."""
+    settings = app.wiring.settings
+    if settings.api_port is None:
+        return None
+    # Imported only when serving: FastAPI and uvicorn stay out of a `run` without the API.
+    from api.factory import create_app
+    from api.server import ApiServer, CannotListen
+
+    # Figures on the wiring's clock, as the bot's; the heartbeat and rate limits on the system's.
+    api = create_app(app.engine, settings, app.wiring.clock, app.liveness.clock)
+    server = ApiServer(api, settings.api_host, settings.api_port)
+    try:
+        await server.start()
+    except CannotListen as exc:
+        raise StartupError(str(exc)) from None
+    return server
+
+
 async def run_until_stopped(
     wiring: Wiring, stop: asyncio.Event, say: Callable[[str], None],
     started: Callable[[App], Awaitable[None]] | None = None,
@@ -217,12 +241,22 @@ async def run_until_stopped(
         say(str(exc))
         return 2
     try:
+        api = await start_api(app)
+    except StartupError as exc:
+        say(str(exc))
+        await app.close()
+        return 2
+    try:
         for line in await summary(app):
             say(line)
+        if api is not None:
+            say(f"HTTP API on {api.address} (python main.py token create --name NAME for a token)")
         if started is not None:
             await started(app)
         await app.serve(stop)
     finally:
+        if api is not None:
+            await api.stop()
         await app.close()
     log.info("stopped cleanly")
     return 0

@@ -49,6 +49,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/digest weekly mon 09:00 Europe/Berlin",
     ),
     CommandSpec("status", "", "What the collector is doing right now", "/status"),
+    CommandSpec(
+        "api_token",
+        "create <name> | list | revoke <name>",
+        "Tokens for the HTTP API (shown once on create)",
+        "/api_token create grafana",
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -29,5 +29,13 @@ class AlertRepo:
         stmt = select(alerts).where(alerts.c.delivered_at.is_(None)).order_by(alerts.c.created_at)
         return [Alert.from_row(r) for r in await self.conn.execute(stmt)]
 
+    async def recent(self, limit: int, channel_id: int | None = None) -> list[Alert]:
+        """The newest `limit` alerts (of one channel, if given), newest first."""
+        stmt = select(alerts)
+        if channel_id is not None:
+            stmt = stmt.where(alerts.c.channel_id == channel_id)
+        stmt = stmt.order_by(alerts.c.created_at.desc(), alerts.c.key).limit(limit)
+        return [Alert.from_row(r) for r in await self.conn.execute(stmt)]
+
     async def mark_delivered(self, key: str, now: datetime) -> None:
         await self.conn.execute(update(alerts).where(alerts.c.key == key).values(delivered_at=now))

@@ -230,6 +230,18 @@ heartbeats = Table(
 )
 
 
+# The HTTP API's bearer tokens (storage/api_tokens.py): only a hash of each is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),  # revoked tokens are kept, so `token list` can show them
+)
+
+
 # The account ledger: what the collector's Telegram account has sent and been told, kept in the
 # database because Telegram's limits bind the account, not the process (a restart must not forget
 # a FloodWait), and every process using the account shares them.
@@ -291,6 +303,10 @@ Index(
 Index(
     "ix_posts_unthinned", posts.c.date,
     sqlite_where=posts.c.thinned_at.is_(None), postgresql_where=posts.c.thinned_at.is_(None),
+)
+Index(
+    "ix_api_tokens_live_name", api_tokens.c.name, unique=True,
+    sqlite_where=api_tokens.c.revoked_at.is_(None), postgresql_where=api_tokens.c.revoked_at.is_(None),
 )
 Index("ix_runs_channel_started", runs.c.channel_id, runs.c.started_at)
 Index("ix_subscriber_snapshots_taken", subscriber_snapshots.c.channel_id, subscriber_snapshots.c.taken_at)

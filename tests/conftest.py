@@ -37,5 +37,5 @@ def _no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's .env or environment settings."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
-        if name.startswith(("MTPROTO_", "TELEGRAM_", "BOT_", "ADMIN_", "DATABASE_", "DIGEST_", "LOG_")):
+        if name.startswith(("MTPROTO_", "TELEGRAM_", "BOT_", "ADMIN_", "DATABASE_", "DIGEST_", "LOG_", "API_")):
             monkeypatch.delenv(name)

@@ -14,6 +14,7 @@ from bot.digest import handler as digest
 from bot.filters import BUTTON_IN_PRIVATE, IN_PRIVATE, IsAdmin
 from bot.handlers import (
     add_channel,
+    api_token,
     channels,
     chart,
     errors,
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         status.build_router(),
         remove_channel.build_router(),
         digest.build_router(),
+        api_token.build_router(),
         fallback.build_router(),  # last: whatever no command handler took
     )
     admin.include_routers(private, groups.build_router())

@@ -1,0 +1,47 @@
+"""The parameters routes share: the channel a path names (404 when not tracked) and the window
+(422 naming the allowed values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Query
+
+from analytics.windows import WINDOW_NAMES, Window, parse_window
+from api.context import ApiContext, context
+from api.schemas import ErrorOut
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.models import Channel
+
+WindowName = StrEnum("WindowName", {name: name for name in WINDOW_NAMES})  # type: ignore[misc]
+DEFAULT_WINDOW = WindowName("7d")  # as in the bot and `stats`
+USERNAME = r"^@?[A-Za-z0-9_]{1,64}$"
+
+# Documented answers beside a route's 200, so the OpenAPI document says what each may return.
+AUTH_ERRORS: dict[int | str, dict] = {
+    401: {"model": ErrorOut, "description": "No token, or an unknown or revoked one"},
+    429: {"model": ErrorOut, "description": "Past the token's rate limit; see Retry-After"},
+}
+CHANNEL_ERRORS: dict[int | str, dict] = {
+    **AUTH_ERRORS, 404: {"model": ErrorOut, "description": "The channel is not tracked"},
+}
+
+
+def window_query(
+    window: Annotated[WindowName, Query(description="The period ending now")] = DEFAULT_WINDOW,
+) -> Window:
+    return parse_window(window.value)
+
+
+async def tracked_channel(
+    ctx: Annotated[ApiContext, Depends(context)],
+    username: Annotated[str, Path(pattern=USERNAME, description="The channel's username, as in the bot")],
+) -> Channel:
+    name = username.removeprefix("@").lower()
+    async with read(ctx.engine) as conn:
+        channel = await ChannelRepo(conn).get_by_username(name)
+    if channel is None:
+        raise HTTPException(404, f"@{name} is not tracked: add it with /add_channel in the bot")
+    return channel

@@ -1,0 +1,79 @@
+"""Channels: the list with their state, the overview, one channel's summary and subscriber series."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from analytics.records import overview_dict
+from analytics.service import channel_summary, overview
+from analytics.windows import Window
+from api.context import ApiContext, context
+from api.params import AUTH_ERRORS, CHANNEL_ERRORS, tracked_channel, window_query
+from api.schemas import ChannelsOut, OverviewOut, SubscribersOut, SummaryOut
+from storage.channels import ChannelRepo
+from storage.counts import ChannelCounts, channel_counts
+from storage.db import read
+from storage.models import Channel
+from storage.subscribers import subscriber_series
+
+Ctx = Annotated[ApiContext, Depends(context)]
+Tracked = Annotated[Channel, Depends(tracked_channel)]
+WindowQ = Annotated[Window, Depends(window_query)]
+
+
+async def list_channels(ctx: Ctx) -> JSONResponse:
+    """Every tracked channel with its state, posts stored and newest subscriber count."""
+    async with read(ctx.engine) as conn:
+        channels = await ChannelRepo(conn).list_all()
+        counts = await channel_counts(conn)
+    rows = []
+    for c in channels:
+        n = counts.get(c.id, ChannelCounts())
+        rows.append({
+            "username": c.username, "title": c.title, "status": c.status, "status_reason": c.status_reason,
+            "added_at": c.added_at.isoformat(), "history_complete": c.history_complete,
+            "last_collected_at": c.last_collected_at.isoformat() if c.last_collected_at else None,
+            "next_collection_at": c.next_collection_at.isoformat() if c.next_collection_at else None,
+            "posts_stored": n.posts, "subscribers": n.subscribers,
+        })
+    return JSONResponse({"channels": rows})
+
+
+async def get_overview(ctx: Ctx, window: WindowQ) -> JSONResponse:
+    """Every channel's figures over the window: the JSON `python main.py stats --json` prints."""
+    now = ctx.clock.now()
+    rows = await overview(ctx.engine, window, now)
+    return JSONResponse(overview_dict(window.name, now, rows))
+
+
+async def get_summary(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:
+    """One channel's summary: the JSON `python main.py stats @name --window W --json` prints."""
+    summary = await channel_summary(
+        ctx.engine, channel.id, window, ctx.clock.now(), ctx.settings.digest_timezone)
+    return JSONResponse(summary.to_dict())
+
+
+async def get_subscribers(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:
+    """The known subscriber counts in the window, oldest first (unknown counts are left out)."""
+    start, end = window.bounds(ctx.clock.now())
+    async with read(ctx.engine) as conn:
+        points = await subscriber_series(conn, channel.id, start, end)
+    return JSONResponse({
+        "username": channel.username, "window": window.name,
+        "points": [{"taken_at": p.taken_at.isoformat(), "subscribers": p.subscribers} for p in points],
+    })
+
+
+def build_router() -> APIRouter:
+    """This module's routes on a fresh router (see `create_app`)."""
+    router = APIRouter(tags=["channels"])
+    router.add_api_route("/channels", list_channels, response_model=ChannelsOut, responses=AUTH_ERRORS)
+    router.add_api_route("/overview", get_overview, response_model=OverviewOut, responses=AUTH_ERRORS)
+    router.add_api_route("/channels/{username}/summary", get_summary, response_model=SummaryOut,
+                         responses=CHANNEL_ERRORS)
+    router.add_api_route("/channels/{username}/subscribers", get_subscribers,
+                         response_model=SubscribersOut, responses=CHANNEL_ERRORS)
+    return router
