@@ -36,6 +36,7 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 def _no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's .env or environment settings."""
     monkeypatch.chdir(tmp_path)
+    prefixes = ("MTPROTO_", "TELEGRAM_", "BOT_", "ADMIN_", "DATABASE_", "DIGEST_", "LOG_", "API_")
     for name in list(os.environ):
-        if name.startswith(("MTPROTO_", "TELEGRAM_", "BOT_", "ADMIN_", "DATABASE_", "DIGEST_", "LOG_", "API_")):
+        if name.startswith(prefixes):
             monkeypatch.delenv(name)
