@@ -33,7 +33,7 @@ from tests.postgres_server import (
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TESTS = Path(__file__).parent
-BOTH_BACKENDS = ("storage", "analytics", "collector", "bot")
+BOTH_BACKENDS = ("storage", "analytics", "collector", "bot", "app")
 _postgres = pytest.StashKey[str | None]()  # None: available; else why not, in one line
 _started = pytest.StashKey[str]()
 

@@ -16,6 +16,7 @@ import contextlib
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -108,13 +109,18 @@ def from_env() -> Cluster | None:
 
 @dataclass
 class ThrowawayServer:
-    """initdb + pg_ctl in a temporary folder; `stop` is safe to call more than once."""
+    """initdb + pg_ctl in a temporary folder; `stop` is safe to call more than once.
+
+    A watchdog shell stops the server and removes the folder once this process is gone, however it
+    went (a crash, SIGTERM, SIGKILL), when neither the fixture's teardown nor atexit could run.
+    """
 
     binaries: Path
     folder: Path = field(init=False)
     port: int = 0
     _running: bool = False
     _run_as: list[str] = field(default_factory=list)
+    _watchdog: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Cluster:
         self.folder = Path(tempfile.mkdtemp(prefix="pulse-pg-"))
@@ -131,6 +137,7 @@ class ThrowawayServer:
         self._run([*run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l",
                    str(self.folder / "server.log"), "-w", "-t", "120", "-o",
                    f"-h 127.0.0.1 -p {self.port} -k {self.folder} {_SERVER_OPTIONS}", "start"])
+        self._start_watchdog()
         admin = URL.create("postgresql", username="postgres", host="127.0.0.1", port=self.port,
                            database="postgres")
         return Cluster(admin, f"a throwaway server from {self.binaries} on 127.0.0.1:{self.port}")
@@ -139,13 +146,30 @@ class ThrowawayServer:
     def data(self) -> Path:
         return self.folder / "data"
 
+    def _stop_argv(self) -> list[str]:
+        # immediate: nothing in it is worth a clean shutdown's checkpoint
+        return [*self._run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                "-w", "stop"]
+
+    def _start_watchdog(self) -> None:
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+            f"{shlex.join(self._stop_argv())} >/dev/null 2>&1; rm -rf {shlex.quote(str(self.folder))}"
+        )
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script], start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
     def stop(self) -> None:
         if self._running:
             self._running = False
-            with contextlib.suppress(subprocess.CalledProcessError, OSError):
-                # immediate: nothing in it is worth a clean shutdown's checkpoint
-                self._run([*self._run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data),
-                           "-m", "immediate", "-w", "stop"])
+            with contextlib.suppress(RuntimeError, subprocess.SubprocessError, OSError):
+                self._run(self._stop_argv())
+        if self._watchdog is not None:
+            self._watchdog.kill()  # the shell we started above; the server is already stopped
+            self._watchdog.wait()
+            self._watchdog = None
         if getattr(self, "folder", None) is not None and self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
 
