@@ -40,10 +40,15 @@ _started = pytest.StashKey[str]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): skipped on PostgreSQL, for `reason`")
+    config.stash[_postgres] = unavailable_line()
+
+
+def unavailable_line() -> str | None:
+    """The one line a run without PostgreSQL ends with, or None when this run has PostgreSQL."""
     why_not = why_unavailable()
-    config.stash[_postgres] = why_not and (
-        f"PostgreSQL: not tested ({why_not}; install postgresql or set {ENV_URL}), ran SQLite only"
-    )
+    if why_not is None:
+        return None
+    return f"PostgreSQL: not tested ({why_not}; install postgresql or set {ENV_URL}), ran SQLite only"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
