@@ -1,7 +1,7 @@
 """Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL, and a fixed `now`.
 
-The storage, analytics, collector and bot suites run every test that opens the database on both
-backends (`db_backend`). PostgreSQL is a throwaway server started for the session (see
+The storage, analytics, collector, bot and app suites run every test that opens the database on
+both backends (`db_backend`). PostgreSQL is a throwaway server started for the session (see
 tests/postgres_server.py) or the one CHANNELPULSE_TEST_POSTGRES_URL names; without either, the run
 says so in one line and uses SQLite only. A test that can only mean SQLite is marked
 `sqlite_only("why")` and skipped on PostgreSQL with that reason.
