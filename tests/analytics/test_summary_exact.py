@@ -4,25 +4,21 @@ window (tests/analytics/reference_metrics.py) exactly: floats compared with ==, 
 The channel mixes what the figures must get right: albums (folded, captioned by their first item
 with text), deleted and service messages, unknown views, zero views, ties in views and in ER, counters
 known on some posts only, views at ~24 h on some, posts on both sides of a daylight saving change.
-`CHANNELPULSE_TEST_POSTGRES_URL` (postgresql+asyncpg://...) runs the same checks on PostgreSQL too.
+They run on SQLite and on PostgreSQL (the `engine` fixture).
 """
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.digest import digest_content
 from analytics.service import channel_summary
 from analytics.windows import parse_window
 from storage.db import read, write
-from storage.migrate import open_database
 from storage.queries import collapsed_posts, history_starts
 from storage.tables import channels, posts
 from tests.analytics import reference_metrics as old
@@ -31,21 +27,6 @@ from tests.analytics.conftest import add_channel, add_subscribers
 # After the European (03-29) and North American (03-08) clock changes, so 30d windows span them.
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 ZONES = ("UTC", "Europe/Berlin", "Asia/Kolkata", "America/St_Johns")
-POSTGRES = os.environ.get("CHANNELPULSE_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        yield engine
-        return
-    if not POSTGRES:
-        pytest.skip("set CHANNELPULSE_TEST_POSTGRES_URL to run these on PostgreSQL")
-    pg = await open_database(POSTGRES)
-    async with write(pg) as conn:  # a database kept between runs: start from no channel
-        await conn.execute(delete(channels))
-    yield pg
-    await pg.dispose()
 
 
 def mixed_posts(channel_id: int, seed: int, n: int, days: int) -> list[dict[str, object]]:
@@ -116,14 +97,14 @@ def post_figures(m: object) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_summary_figures_equal_the_python_computation(db: AsyncEngine, seed: int) -> None:
-    cid = await seeded_channel(db, f"u{seed}", seed, n=500, days=75)
-    async with write(db) as conn:  # channel usernames double as the top posts' links
+async def test_summary_figures_equal_the_python_computation(engine: AsyncEngine, seed: int) -> None:
+    cid = await seeded_channel(engine, f"u{seed}", seed, n=500, days=75)
+    async with write(engine) as conn:  # channel usernames double as the top posts' links
         await conn.execute(channels.update().where(channels.c.id == cid).values(username=f"u{cid}"))
     for window in ("24h", "7d", "30d", "all"):
         for tz in ZONES:
-            s = await channel_summary(db, cid, parse_window(window), NOW, tz)
-            want = await expected(db, cid, window, tz)
+            s = await channel_summary(engine, cid, parse_window(window), NOW, tz)
+            want = await expected(engine, cid, window, tz)
             assert s.current is not None
             got = {
                 "current": post_figures(s.current),
@@ -133,12 +114,12 @@ async def test_summary_figures_equal_the_python_computation(db: AsyncEngine, see
             assert got == want, (window, tz)
 
 
-async def test_ties_in_views_and_er_rank_as_before(db: AsyncEngine) -> None:
+async def test_ties_in_views_and_er_rank_as_before(engine: AsyncEngine) -> None:
     """Equal views: the earlier message first; equal ER: more views first, then the earlier."""
-    cid = await add_channel(db, "ties", NOW - timedelta(minutes=30))
+    cid = await add_channel(engine, "ties", NOW - timedelta(minutes=30))
     at = NOW - timedelta(days=1)
     same = {"channel_id": cid, "date": at, "first_seen_at": at, "updated_at": NOW, "text": ""}
-    async with write(db) as conn:
+    async with write(engine) as conn:
         await conn.execute(posts.insert(), [
             {**same, "message_id": 5, "views": 300, "reactions": 3},  # ER 1 %
             {**same, "message_id": 3, "views": 300, "reactions": 6},  # ER 2 %
@@ -147,37 +128,37 @@ async def test_ties_in_views_and_er_rank_as_before(db: AsyncEngine) -> None:
             {**same, "message_id": 4, "views": 0, "reactions": 9},  # no ER: no views
             {**same, "message_id": 6, "views": 50, "reactions": None},  # no ER: no interaction known
         ])
-    s = await channel_summary(db, cid, parse_window("7d"), NOW, "UTC")
+    s = await channel_summary(engine, cid, parse_window("7d"), NOW, "UTC")
     assert [p.message_id for p in s.top_by_views] == [2, 3, 5]
     assert [p.message_id for p in s.top_by_er] == [2, 3, 1]
     assert s.current is not None and s.current.views_median == 200.0  # 0 50 | 100 300 | 300 300
 
 
-async def test_empty_window_and_unknown_views(db: AsyncEngine) -> None:
-    cid = await add_channel(db, "quiet", NOW - timedelta(minutes=30))
-    s = await channel_summary(db, cid, parse_window("30d"), NOW, "Europe/Berlin")
+async def test_empty_window_and_unknown_views(engine: AsyncEngine) -> None:
+    cid = await add_channel(engine, "quiet", NOW - timedelta(minutes=30))
+    s = await channel_summary(engine, cid, parse_window("30d"), NOW, "Europe/Berlin")
     m = s.current
     assert m is not None
     assert (m.posts, m.views_posts, m.views_mean, m.views_median, m.er) == (0, 0, None, None, None)
     assert (m.forwards_per_post, m.err24, m.err24_posts) == (None, None, 0)
     assert s.top_by_views == () and s.top_by_er == () and s.best_hour is not None and s.best_hour.hour is None
     at = NOW - timedelta(hours=5)
-    async with write(db) as conn:
+    async with write(engine) as conn:
         await conn.execute(posts.insert(), [
             {"channel_id": cid, "message_id": i, "date": at, "first_seen_at": at, "updated_at": NOW,
              "views": None, "forwards": 2} for i in (1, 2, 3)
         ])
-    m = (await channel_summary(db, cid, parse_window("30d"), NOW, "UTC")).current
+    m = (await channel_summary(engine, cid, parse_window("30d"), NOW, "UTC")).current
     assert m is not None
     assert (m.posts, m.views_posts, m.views_mean, m.views_median, m.er) == (3, 0, None, None, None)
     assert m.forwards_per_post == 2.0
 
 
-async def test_digest_totals_equal_the_python_computation(db: AsyncEngine) -> None:
-    cid = await seeded_channel(db, "digested", 7, n=300, days=20)
+async def test_digest_totals_equal_the_python_computation(engine: AsyncEngine) -> None:
+    cid = await seeded_channel(engine, "digested", 7, n=300, days=20)
     since = NOW - timedelta(days=7)
-    content = await digest_content(db, [cid], since, NOW)
-    async with read(db) as conn:
+    content = await digest_content(engine, [cid], since, NOW)
+    async with read(engine) as conn:
         rows = await collapsed_posts(conn, cid, since, NOW)
     (ch,) = content.channels
     known = [r.views for r in rows if r.views is not None]

@@ -15,12 +15,17 @@ from storage.models import Post
 from storage.posts import PostRepo
 from storage.tables import posts
 
+# PostgreSQL is backed up with pg_dump; test_a_server_database_is_one_line_pointing_at_its_own_tools
+# checks that `backup` says so.
+SQLITE_FILE = pytest.mark.sqlite_only("copies the SQLite database file through SQLite's online backup API")
+
 
 async def _post_ids(engine: AsyncEngine) -> set[int]:
     async with read(engine) as conn:
         return set((await conn.execute(select(posts.c.message_id))).scalars())
 
 
+@SQLITE_FILE
 async def test_a_backup_taken_while_a_writer_writes_has_every_committed_row(
     engine: AsyncEngine, db_url: str, tmp_path: Path, now: datetime
 ) -> None:
@@ -76,6 +81,7 @@ def test_default_name_is_timestamped_beside_the_database(now: datetime) -> None:
     assert default_backup_path(Path("data/pulse.db"), now) == Path("data/pulse-backup-20260302T120000Z.db")
 
 
+@SQLITE_FILE
 async def test_an_existing_file_is_never_overwritten(
     engine: AsyncEngine, db_url: str, tmp_path: Path, now: datetime
 ) -> None:

@@ -233,6 +233,7 @@ async def test_a_run_skipped_while_the_last_one_drained_moves_the_schedule_on(
     assert report.next_collection == now + timedelta(minutes=50)
 
 
+@pytest.mark.sqlite_only("measures the SQLite file and its write-ahead log on disk")
 async def test_status_shows_the_database_size_on_disk_and_in_use(
     engine: AsyncEngine, now: datetime, db_url: str
 ) -> None:
@@ -247,3 +248,18 @@ async def test_status_shows_the_database_size_on_disk_and_in_use(
     out = io.StringIO()
     render_status(report, Console(file=out, width=250))
     assert re.search(r"^Database size: [\d.]+ KiB on disk, [\d.]+ KiB in use$", out.getvalue(), re.M)
+
+
+async def test_status_shows_a_server_databases_size_as_the_server_counts_it(
+    engine: AsyncEngine, now: datetime, db_backend: str
+) -> None:
+    if db_backend == "sqlite":
+        pytest.skip("a server database only: SQLite's file is checked above")
+    async with engine.connect() as conn:
+        on_server = (await conn.exec_driver_sql("SELECT pg_database_size(current_database())")).scalar_one()
+    report = await gather_status(engine, now)
+    assert report.size is not None and report.size.file_bytes is None
+    assert report.size.used_bytes == on_server
+    out = io.StringIO()
+    render_status(report, Console(file=out, width=250))
+    assert re.search(r"^Database size: [\d.]+ MiB$", out.getvalue(), re.M)

@@ -32,6 +32,10 @@ from tests.bot.seed import add_channel
 # that comes on a loaded machine: the app is then in its retries (the busy timeout of 0.2 s and
 # every retry pause together take 2.2 s), and the lock is gone before they run out.
 MET = "the database is busy"
+HOLDS_SQLITE_LOCK = pytest.mark.sqlite_only(
+    "holds SQLite's whole-database write lock from a plain sqlite3 connection; PostgreSQL locks rows, "
+    "and a writer waits for them rather than failing with \"database is locked\""
+)
 
 
 @pytest.fixture
@@ -79,6 +83,7 @@ def nothing_about_locks(texts: list[str]) -> None:
         assert "lock" not in text.lower() and "Traceback" not in text and text != SOMETHING_WRONG
 
 
+@HOLDS_SQLITE_LOCK
 async def test_a_command_that_writes_waits_out_the_lock_and_answers_once(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -95,6 +100,7 @@ async def test_a_command_that_writes_waits_out_the_lock_and_answers_once(
         assert len(await DigestRepo(conn).list(ADMIN)) == 1
 
 
+@HOLDS_SQLITE_LOCK
 async def test_a_button_pressed_during_the_lock_is_answered_once(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -113,6 +119,7 @@ async def test_a_button_pressed_during_the_lock_is_answered_once(
         assert await PostRepo(conn).list(channel.id) == []
 
 
+@HOLDS_SQLITE_LOCK
 async def test_a_lock_that_outlasts_every_retry_gets_one_actionable_line(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -131,6 +138,7 @@ async def test_a_lock_that_outlasts_every_retry_gets_one_actionable_line(
     assert (await running.ask_one("/digest daily 09:00")).text.startswith("Subscribed:")
 
 
+@HOLDS_SQLITE_LOCK
 async def test_a_read_shut_out_by_an_exclusive_lock_is_handled_again(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -200,6 +208,7 @@ async def test_a_lock_met_before_anything_happened_is_handled_again(
     assert len(calls) == 2
 
 
+@HOLDS_SQLITE_LOCK
 async def test_a_scheduled_digest_due_during_the_lock_is_sent_once(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -219,6 +228,7 @@ async def test_a_scheduled_digest_due_during_the_lock_is_sent_once(
     assert any("write attempt" in r.getMessage() for r in caplog.records)
 
 
+@HOLDS_SQLITE_LOCK
 async def test_an_alert_due_during_the_lock_reaches_the_admin_once(
     running: Harness, other: OtherProcess, caplog: pytest.LogCaptureFixture
 ) -> None:

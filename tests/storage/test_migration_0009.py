@@ -10,7 +10,7 @@ from storage.migrate import downgrade, migrate
 async def test_unconfirmed_backfills_are_reopened_once(engine, now: datetime) -> None:
     await downgrade(engine, "0008_digest_covered")
     async with engine.begin() as conn:
-        for i, (done, complete) in enumerate([(1, 0), (1, 1), (0, 0)], 1):
+        for i, (done, complete) in enumerate([("true", "false"), ("true", "true"), ("false", "false")], 1):
             await conn.exec_driver_sql(
                 "INSERT INTO channels (id, ref, username, status, added_at, backfill_done, history_complete) "
                 f"VALUES ({i}, '@c{i}', 'c{i}', 'active', '2026-03-01 00:00:00', {done}, {complete})"

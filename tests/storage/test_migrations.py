@@ -20,10 +20,12 @@ async def _tables(engine) -> set[str]:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
 
 
-async def test_empty_file_database_migrates_to_head_with_every_table(db_url: str, tmp_path: Path) -> None:
-    engine = await open_database(db_url)
+async def test_empty_database_migrates_to_head_with_every_table(
+    empty_db_url: str, db_backend: str, tmp_path: Path
+) -> None:
+    engine = await open_database(empty_db_url)
     try:
-        assert (tmp_path / "pulse.db").exists()
+        assert db_backend != "sqlite" or (tmp_path / "pulse.db").exists()
         assert await current_revision(engine) == head_revision()
         assert set(metadata.tables) <= await _tables(engine)
     finally:
@@ -54,6 +56,7 @@ async def test_database_newer_than_code_is_refused_with_a_clear_message(engine, 
         await other.dispose()
 
 
+@pytest.mark.sqlite_only("PRAGMAs are SQLite's connection settings; PostgreSQL has none of them")
 async def test_pragmas_are_set_on_every_connection(engine) -> None:
     async with read(engine) as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
