@@ -167,6 +167,23 @@ async def empty_db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureR
 
 
 @pytest.fixture
+def postgres_available(request: pytest.FixtureRequest) -> None:
+    """Skips the test with the reason when this run has no PostgreSQL; else starts the server here,
+    outside any test's event loop."""
+    if (why_not := request.config.stash[_postgres]) is not None:
+        pytest.skip(why_not)
+    request.getfixturevalue("postgres_cluster")
+
+
+@pytest.fixture
+async def postgres_db_url(postgres_available: None, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An empty PostgreSQL database (no schema), whatever backend the test runs on otherwise: for
+    moving data from SQLite into PostgreSQL."""
+    async for url in _new_database(request, None):
+        yield url
+
+
+@pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     engine = await open_database(db_url)
     yield engine

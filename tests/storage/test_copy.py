@@ -3,11 +3,10 @@ the app goes on there; a target that is not empty, or a row PostgreSQL refuses, 
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.service import channel_summary
 from analytics.windows import parse_window
+from settings import shown_url
 from storage.channels import ChannelRepo
 from storage.copy import CopyError, copied_tables, copy_database
 from storage.db import read, write
@@ -25,40 +25,32 @@ from storage.migrate import open_database
 from storage.models import Post
 from storage.posts import PostRepo
 from storage.tables import heartbeats
-from tests.analytics.conftest import add_channel, add_posts, add_snapshot, add_subscribers, t
+from tests.analytics.conftest import (
+    PULSE_POSTS,
+    PULSE_SNAPSHOTS,
+    PULSE_SUBSCRIBERS,
+    H,
+    add_channel,
+    add_posts,
+    add_snapshot,
+    add_subscribers,
+    t,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER = os.environ.get("CHANNELPULSE_TEST_POSTGRES_URL")
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
-    if not SERVER:
-        pytest.skip("set CHANNELPULSE_TEST_POSTGRES_URL to run migrate-db against PostgreSQL")
-    import asyncio
-
-    import asyncpg
-
-    name = f"copy_{uuid.uuid4().hex[:12]}"
-    admin = SERVER.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    base, _, _ = SERVER.rpartition("/")
-    yield f"{base}/{name}"
-    asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """The source: always SQLite, the database migrate-db moves from."""
+    engine = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture
-async def target(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(postgres_url)
+async def target(postgres_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = await open_database(postgres_db_url)
     yield engine
     await engine.dispose()
 
@@ -75,8 +67,6 @@ async def _rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
 
 async def _seed(engine: AsyncEngine) -> int:
     cid = await add_channel(engine, "pulse", t("2026-03-02 11:30"))
-    from tests.analytics.conftest import PULSE_POSTS, PULSE_SNAPSHOTS, PULSE_SUBSCRIBERS, H
-
     await add_posts(engine, cid, PULSE_POSTS)
     dates = {p.mid: t(p.date) for p in PULSE_POSTS}
     for mid, hours, views in PULSE_SNAPSHOTS:
@@ -146,24 +136,22 @@ def _main(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subproces
 
 
 def test_migrate_db_through_main_py_then_the_app_runs_on_postgresql(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, postgres_db_url: str
 ) -> None:
     """As a user moves up: collect into SQLite, migrate-db, set DATABASE_URL, go on collecting."""
     collected = _main(tmp_path, "collect", "--sandbox", "--once", "@pulse_news")
     assert collected.returncode == 0, collected.stderr
-    plain = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    plain = postgres_db_url.replace("postgresql+asyncpg://", "postgresql://")
     moved = _main(tmp_path, "migrate-db", plain)
     assert moved.returncode == 0, moved.stderr
     lines = moved.stdout.splitlines()
     assert any(line.split()[:2] == ["posts", "50"] for line in lines), lines
-    assert lines[-1].startswith(f"done. Set DATABASE_URL={postgres_url} in .env")
+    assert lines[-1].startswith(f"done. Set DATABASE_URL={shown_url(postgres_db_url)} in .env")
     on_pg = {"DATABASE_URL": plain}
     again = _main(tmp_path, "collect", "--sandbox", "--once", "@pulse_tech", env=on_pg)
     assert again.returncode == 0, again.stderr
     status = _main(tmp_path, "status", "--json", env=on_pg)
     assert status.returncode == 0, status.stderr
-    import json
-
     posts = {c["username"]: c["posts"] for c in json.loads(status.stdout)["channels"]}
     assert posts["pulse_news"] == 50 and posts["pulse_tech"] > 0
 
