@@ -65,6 +65,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """With pytest-xdist (`make test`), each worker starts its own server: the line comes from them."""
+    if line := getattr(node, "workeroutput", {}).get("postgres_started"):
+        node.config.stash[_started] = f"{line} (one per test worker)"
+
+
 def _run(coro: Coroutine[Any, Any, None]) -> None:
     """Run set-up work outside the tests' event loops, on a loop of its own."""
     loop = asyncio.new_event_loop()
@@ -110,6 +117,8 @@ def postgres_cluster(pytestconfig: pytest.Config) -> Iterator[Cluster]:
     try:
         _run(_make_template(cluster))
         pytestconfig.stash[_started] = f"PostgreSQL: tests ran on {cluster.description}"
+        if hasattr(pytestconfig, "workeroutput"):  # a pytest-xdist worker: tell the controller
+            pytestconfig.workeroutput["postgres_started"] = pytestconfig.stash[_started]
         yield cluster
     finally:
         if server is not None:
