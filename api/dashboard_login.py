@@ -1,6 +1,7 @@
 """The dashboard's way in: the one-time link the bot (`/dashboard`) or `python main.py dashboard-link`
 gives opens a server-side session, kept in an HttpOnly, SameSite=Strict cookie; every page depends on
-`require_session`, which sends a browser without one to the page that says how to get a link."""
+`require_session`, which sends a browser without one to the page that says how to get a link. Links
+and sessions last real minutes and hours: they are judged on the app's wall clock."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class NeedsLogin(Exception):
 
 async def require_session(request: Request, ctx: Ctx) -> None:
     secret = request.cookies.get(COOKIE)
-    if not secret or not await session_is_live(ctx.engine, secret, ctx.clock.now()):
+    if not secret or not await session_is_live(ctx.engine, secret, ctx.wall_clock.now()):
         raise NeedsLogin
 
 
@@ -45,7 +46,7 @@ def page(request: Request, name: str, status: int = 200, **values: object) -> HT
 
 async def login(request: Request, ctx: Ctx, t: str = "") -> Response:
     """Use the link's secret up, set the session cookie and go to the channel list."""
-    outcome, session = await redeem_login(ctx.engine, t, ctx.clock.now()) if t else (
+    outcome, session = await redeem_login(ctx.engine, t, ctx.wall_clock.now()) if t else (
         LoginOutcome.UNKNOWN, None)
     if session is None:
         return page(request, "welcome.html", 400 if outcome is LoginOutcome.UNKNOWN else 410,
@@ -55,7 +56,7 @@ async def login(request: Request, ctx: Ctx, t: str = "") -> Response:
     # continues that visit; the refresh is a new visit started by this site, so the cookie goes.
     response = page(request, "logged_in.html")
     response.set_cookie(
-        COOKIE, session.secret, max_age=int((session.expires_at - ctx.clock.now()).total_seconds()),
+        COOKIE, session.secret, max_age=int((session.expires_at - ctx.wall_clock.now()).total_seconds()),
         path="/dashboard", httponly=True, samesite="strict",
         secure=request.url.scheme == "https" or ctx.settings.dashboard_url.startswith("https:"))
     return response

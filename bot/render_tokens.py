@@ -43,9 +43,14 @@ def token_list(tokens: list[ApiToken]) -> str:
     return "\n".join(lines)
 
 
-def dashboard_link(url: str, minutes: int) -> str:
+def dashboard_link(url: str, minutes: int, served: bool = True) -> str:
+    """The login link; `served` False: this process serves no API (API_PORT unset), so say where
+    the dashboard comes from."""
+    note = "" if served else (
+        "\nThis process serves no dashboard (API_PORT is not set): start <code>python main.py api</code> "
+        "on this machine, or set API_PORT.")
     return (
         f"Your dashboard login link; it works once, within {minutes} minutes, and only for you: do "
         f"not forward it.\n{esc(url)}\n"
-        "Once it is used or expired, send /dashboard again for a new one."
+        f"Once it is used or expired, send /dashboard again for a new one.{note}"
     )

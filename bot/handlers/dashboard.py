@@ -14,10 +14,14 @@ from settings import Settings
 from storage.dashboard_auth import LOGIN_TTL, issue_login
 
 
-async def cmd_dashboard(message: Message, engine: AsyncEngine, clock: Clock, settings: Settings) -> None:
-    secret = await issue_login(engine, clock.now())
+async def cmd_dashboard(
+    message: Message, engine: AsyncEngine, clock: Clock, settings: Settings, wall_clock: Clock | None = None
+) -> None:
+    # A link lasts real minutes: on the system's clock when the app runs on a faster one (sandbox).
+    secret = await issue_login(engine, (wall_clock or clock).now())
     minutes = int(LOGIN_TTL.total_seconds() // 60)
-    await reply(message, dashboard_link(settings.dashboard_login_url(secret), minutes))
+    served = settings.api_port is not None or settings.api_public_url is not None
+    await reply(message, dashboard_link(settings.dashboard_login_url(secret), minutes, served))
 
 
 def build_router() -> Router:

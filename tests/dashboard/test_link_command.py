@@ -7,6 +7,7 @@ import os
 import pytest
 from fastapi import FastAPI
 
+from bot.render_tokens import dashboard_link
 from settings import Settings
 from tests.api.conftest import asgi_client, cli
 from tests.bot.conftest import STRANGER, Harness
@@ -48,3 +49,9 @@ async def test_the_bot_sends_a_link_to_admins_only(running: Harness, settings: S
     assert "works once, within 5 minutes" in reply.text
     stranger = await running.ask_one("/dashboard", user=STRANGER)
     assert "/dashboard/login" not in stranger.text
+
+
+def test_without_an_api_port_the_reply_says_where_the_dashboard_comes_from() -> None:
+    text = dashboard_link("http://127.0.0.1:8080/dashboard/login?t=x", 5, served=False)
+    assert "python main.py api" in text and "API_PORT" in text
+    assert "API_PORT" not in dashboard_link("http://127.0.0.1:8080/dashboard/login?t=x", 5)

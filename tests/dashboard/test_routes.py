@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics.service import channel_summary
 from analytics.windows import parse_window
 from api import chart_lib
+from api.factory import create_app
 from api.middleware import CSP
 from clock import VirtualClock
+from settings import Settings
 from storage.dashboard_auth import LOGIN_TTL, SESSION_TTL, issue_login
+from tests.api.conftest import asgi_client
 from tests.dashboard.conftest import log_in
 
 pytestmark = pytest.mark.usefixtures("pulse", "echo")
@@ -171,3 +174,18 @@ async def test_without_the_chart_library_the_pages_still_serve_and_say_so(
     assert page.status_code == 200
     assert "Charts are unavailable" in page.text and "uPlot" not in page.text
     assert "data-figure=\"err\"" in page.text
+
+
+async def test_links_and_sessions_run_on_the_wall_clock_when_the_figures_run_faster(
+    engine: AsyncEngine, settings: Settings, now: datetime,
+) -> None:
+    # As in `run --sandbox`: the figures' clock races ahead; a link is still good for real minutes.
+    figures, wall = VirtualClock(now), VirtualClock(now)
+    app = create_app(engine, settings, figures, wall)
+    secret = await issue_login(engine, wall.now())
+    figures.advance(86_400)
+    async with asgi_client(app) as browser:
+        assert (await browser.get(f"/dashboard/login?t={secret}")).status_code == 200
+        assert (await browser.get("/dashboard/")).status_code == 200
+        wall.advance(SESSION_TTL.total_seconds() + 1)
+        assert (await browser.get("/dashboard/")).status_code == 303
