@@ -47,7 +47,9 @@ function lineChart(el, xs, ys, label, opts) {
   const width = Math.max(280, Math.min(560, (section ? section.clientWidth : 600) - 40));
   const plot = new window.uPlot({
     width, height: 240,
-    scales: { x: opts.range ? { time: opts.time, range: opts.range } : { time: opts.time } },
+    // The whole window on the x axis, unless it has no width (one point, "all"): then uPlot's own.
+    scales: { x: opts.range && opts.range[0] < opts.range[1]
+      ? { time: opts.time, range: opts.range } : { time: opts.time } },
     series: [
       { label: opts.xLabel },
       { label, stroke: opts.color, width: 1.5, points: { show: true, size: 5 },
