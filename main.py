@@ -136,6 +136,12 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     return api_command(settings)
 
 
+def cmd_dashboard_link(args: argparse.Namespace, settings: Settings) -> int:
+    from app.dashboard_link import dashboard_link_command
+
+    return asyncio.run(dashboard_link_command(settings, datetime.now(UTC)))
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.demo import demo_command
 
@@ -219,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = actions.add_parser("revoke", help="revoke a live token: requests with it get 401")
     q.add_argument("name")
     p.set_defaults(handler=cmd_token)
+
+    p = sub.add_parser("dashboard-link", help="print a one-time login link to the web dashboard")
+    p.set_defaults(handler=cmd_dashboard_link)
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
     p.add_argument("--out", default="demo-output", help="folder for the charts and the CSV export")

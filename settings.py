@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # `api` listens on DEFAULT_API_PORT when unset; `run` serves the API only when it is set.
     api_port: int | None = Field(None, ge=1, le=65535)
     api_rate_per_minute: int = Field(120, ge=1)
+    # Where browsers reach the API (behind a proxy, on another host): the dashboard's login links
+    # start with it. Unset: http://API_HOST:API_PORT.
+    api_public_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
     mtproto_history_limit_per_run: int = REPORT_POLICY.history_limit
     mtproto_concurrency: int = 1
@@ -120,7 +123,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("bot_api_url", "telegram_api_id", "api_port", mode="before")
+    @field_validator("bot_api_url", "telegram_api_id", "api_port", "api_public_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -171,6 +174,20 @@ class Settings(BaseSettings):
         """Log, at every start, each safety rail the override lets this configuration cross."""
         for line in self.crossed_speed_rails():
             log.warning("MTPROTO_UNSAFE_OVERRIDE is on: %s", line)
+
+    @property
+    def dashboard_url(self) -> str:
+        """The dashboard's address as a browser reaches it: API_PUBLIC_URL, else the API's own."""
+        if self.api_public_url:
+            return self.api_public_url.rstrip("/") + "/dashboard"
+        # 0.0.0.0 listens everywhere but is no address to open; this machine's loopback is.
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.api_host, self.api_host)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.api_port or DEFAULT_API_PORT}/dashboard"
+
+    def dashboard_login_url(self, secret: str) -> str:
+        """The one-time link that logs a browser into the dashboard with the login `secret`."""
+        return f"{self.dashboard_url}/login?t={secret}"
 
     def missing_for(self, command: str) -> list[str]:
         """One line per setting `command` needs but does not have, saying where to get it."""

@@ -13,13 +13,11 @@ from types import ModuleType
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.metrics import heatmap
+from analytics.chart_data import channel_chart_data
 from analytics.records import PostHistory
 from analytics.windows import Window
-from storage.channels import ChannelRepo
-from storage.db import read
-from storage.queries import PostRow, collapsed_posts
-from storage.subscribers import SubscriberPoint, subscriber_series
+from storage.queries import PostRow
+from storage.subscribers import SubscriberPoint
 
 
 async def _draw(draw: Callable[[ModuleType], bytes]) -> bytes:
@@ -63,15 +61,10 @@ async def channel_charts(
     engine: AsyncEngine, channel_id: int, window: Window, now: datetime, tz: str
 ) -> list[bytes]:
     """The summary's two charts: views with subscribers, and the weekday × hour heatmap."""
-    start, end = window.bounds(now)
-    async with read(engine) as conn:
-        channel = await ChannelRepo(conn).get(channel_id)
-        if channel is None:
-            raise LookupError(f"no tracked channel with id {channel_id}")
-        posts = await collapsed_posts(conn, channel_id, start, end)
-        subs = await subscriber_series(conn, channel_id, start, end)
-    name = f"@{channel.username}"
+    data = await channel_chart_data(engine, channel_id, window, now, tz)
+    name = f"@{data.username}"
+    grid = [list(row) for row in data.heatmap]
     return [
-        await views_chart(posts, subs, f"{name} — views per post, {window.label}", tz),
-        await heatmap_chart(heatmap(posts, tz), f"{name} — median views by hour ({tz}), {window.label}"),
+        await views_chart(data.posts, data.subscribers, f"{name} — views per post, {window.label}", tz),
+        await heatmap_chart(grid, f"{name} — median views by hour ({tz}), {window.label}"),
     ]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api import routes_alerts, routes_channels, routes_exports, routes_health, routes_posts
 from api.auth import require_token
 from api.context import ApiContext
+from api.dashboard_app import add_dashboard
 from api.middleware import CatchAll, SecurityHeaders
 from api.rate_limit import RateLimiter
 from clock import Clock
@@ -43,6 +44,7 @@ def create_app(
     for module in (routes_channels, routes_posts, routes_exports, routes_alerts):
         app.include_router(module.build_router(), prefix=PREFIX, dependencies=guarded)
     app.include_router(routes_health.build_router())
+    add_dashboard(app)
     # Outermost first: headers go on every answer, the catch-all's 500 included.
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)

@@ -106,8 +106,11 @@ async def start_app(wiring: Wiring, wall_clock: Clock | None = None) -> App:
         retry_collection_when_locked(scheduler, collector.drain)
         schedule_heartbeat(scheduler, engine, liveness)
         digests = await schedule_digests(scheduler, engine, bot, settings, wiring.clock)
+        # wall_clock: dashboard login links last real minutes, also when the rest runs on the
+        # sandbox's faster clock; the API judges them on the same clock.
         dispatcher = create_dispatcher(engine=engine, settings=settings, clock=wiring.clock,
-                                       collector=collector, digests=digests, scheduler=scheduler)
+                                       collector=collector, digests=digests, scheduler=scheduler,
+                                       wall_clock=liveness.clock)
     except BaseException as exc:
         await bot.session.close()
         await engine.dispose()

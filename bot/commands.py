@@ -55,6 +55,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Tokens for the HTTP API (shown once on create)",
         "/api_token create grafana",
     ),
+    CommandSpec("dashboard", "", "A one-time login link to the web dashboard", "/dashboard"),
 )
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}

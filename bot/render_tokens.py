@@ -1,4 +1,4 @@
-"""The replies of /api_token, as HTML: pure functions of what storage returned."""
+"""The replies of /api_token and /dashboard, as HTML: pure functions of what storage returned."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def token_list(tokens: list[ApiToken]) -> str:
         state = "live" if t.revoked_at is None else f"revoked {_when(t.revoked_at)}"
         lines.append(f"• <b>{esc(t.name)}</b>, created {_when(t.created_at)}, {state}")
     return "\n".join(lines)
+
+
+def dashboard_link(url: str, minutes: int, served: bool = True) -> str:
+    """The login link; `served` False: this process serves no API (API_PORT unset), so say where
+    the dashboard comes from."""
+    note = "" if served else (
+        "\nThis process serves no dashboard (API_PORT is not set): start <code>python main.py api</code> "
+        "on this machine, or set API_PORT.")
+    return (
+        f"Your dashboard login link; it works once, within {minutes} minutes, and only for you: do "
+        f"not forward it.\n{esc(url)}\n"
+        f"Once it is used or expired, send /dashboard again for a new one.{note}"
+    )

@@ -16,11 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import read, write
-from storage.tables import heartbeats, metadata
+from storage.tables import dashboard_logins, dashboard_sessions, heartbeats, metadata
 
 BATCH = 2_000
-# A heartbeat describes the process that wrote it, not data: the new database gets its own.
-SKIPPED = (heartbeats,)
+# A heartbeat describes the process that wrote it, not data: the new database gets its own. Dashboard
+# links and sessions are minutes to hours long: whoever moves the database logs in again.
+SKIPPED = (heartbeats, dashboard_logins, dashboard_sessions)
 KINDS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 
 

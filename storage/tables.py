@@ -242,6 +242,26 @@ api_tokens = Table(
 )
 
 
+# The dashboard's one-time login links and the browser sessions they open (storage/dashboard_auth.py):
+# only a hash of each secret is kept, as for the API's tokens.
+dashboard_logins = Table(
+    "dashboard_logins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),  # set by the one visit that logs in; a used link opens nothing
+)
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_hash", String(64), nullable=False, unique=True),  # SHA-256 of the cookie, hex
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
 # The account ledger: what the collector's Telegram account has sent and been told, kept in the
 # database because Telegram's limits bind the account, not the process (a restart must not forget
 # a FloodWait), and every process using the account shares them.

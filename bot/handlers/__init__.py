@@ -17,6 +17,7 @@ from bot.handlers import (
     api_token,
     channels,
     chart,
+    dashboard,
     errors,
     export,
     fallback,
@@ -59,6 +60,7 @@ def get_routers() -> list[Router]:
         remove_channel.build_router(),
         digest.build_router(),
         api_token.build_router(),
+        dashboard.build_router(),
         fallback.build_router(),  # last: whatever no command handler took
     )
     admin.include_routers(private, groups.build_router())
