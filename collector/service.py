@@ -280,6 +280,11 @@ class Collector:
             return None
         return self.clock.now() + timedelta(seconds=self._queue_length * run_seconds(self.pacing))
 
+    async def settled(self) -> None:
+        """Wait until every drain started so far (by `wake`, say) has ended."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def aclose(self) -> None:
         """Cancel any drain in progress (its run is recorded as cancelled; stored posts stay)."""
         me = asyncio.current_task()

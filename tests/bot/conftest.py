@@ -55,6 +55,28 @@ async def until(predicate: Callable[[], Any], within: float = 60.0) -> None:
             await asyncio.sleep(0.01)
 
 
+class InFlight:
+    """An outer middleware counting the updates the dispatcher is handling."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        self.count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def idle(self) -> None:
+        await self._idle.wait()
+
+
 @dataclass
 class Harness:
     """Drive the running bot as a Telegram user would, and read what it answers."""
@@ -65,6 +87,7 @@ class Harness:
     collector: Collector
     telegram: SandboxTelegram
     digests: Digests
+    handling: InFlight
 
     async def ask(self, text: str, user: int = ADMIN, count: int = 1, **kw: Any) -> list[SentMessage]:
         """Send `text` as `user` and wait for the bot's next `count` messages in that chat."""
@@ -75,15 +98,23 @@ class Harness:
         return (await self.ask(text, user, 1, **kw))[0]
 
     async def ask_all(self, text: str, user: int = ADMIN, **kw: Any) -> list[SentMessage]:
-        """Send `text`, wait for the first reply, then collect the rest until the bot is quiet."""
+        """Send `text`, wait for the first reply, then for the bot to have handled it and the
+        collector to have finished what it woke: everything the bot said meanwhile. (Waiting for a
+        quiet spell instead failed on a loaded machine, where a digest's parts came slower.)"""
         first = await self.ask(text, user, 1, **kw)
-        return first + await self.server.drain(kw.get("chat_id", user))
+        return first + await self.said_since(kw.get("chat_id", user))
 
     async def ask_silence(self, text: str, user: int = ADMIN, **kw: Any) -> list[SentMessage]:
         """Send `text` and return whatever the bot says once it has handled it (expected: nothing)."""
         await self.server.send_message(user, text, **kw)
         await self.server.wait_delivered()
-        return await self.server.drain(kw.get("chat_id", user))
+        return await self.said_since(kw.get("chat_id", user))
+
+    async def said_since(self, chat_id: int) -> list[SentMessage]:
+        """The unread messages in `chat_id` once no update is being handled and no drain runs."""
+        await asyncio.wait_for(self.handling.idle(), 60)  # a hang guard
+        await asyncio.wait_for(self.collector.settled(), 60)
+        return await self.server.drain(chat_id, quiet=0)
 
 
 @pytest.fixture
@@ -105,10 +136,12 @@ async def running(
     dp = create_dispatcher(
         engine=engine, settings=settings, clock=clock, collector=collector, digests=digests
     )
+    handling = InFlight()
+    dp.update.outer_middleware(handling)
     task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     await until(lambda: any(method == "getupdates" for method, _ in botapi.calls))
     try:
-        yield Harness(botapi, engine, clock, collector, telegram, digests)
+        yield Harness(botapi, engine, clock, collector, telegram, digests, handling)
     finally:
         await collector.aclose()
         with contextlib.suppress(RuntimeError):  # polling already stopped by a failure
