@@ -127,6 +127,11 @@ async def add_subscribers(engine: AsyncEngine, channel_id: int, at: datetime, co
 
 @pytest.fixture
 async def pulse(engine: AsyncEngine) -> int:
+    return await seed_pulse(engine)
+
+
+async def seed_pulse(engine: AsyncEngine) -> int:
+    """@pulse with its posts, snapshots and subscriber counts; its channel id."""
     cid = await add_channel(engine, "pulse", COLLECTED)
     await add_posts(engine, cid, PULSE_POSTS)
     dates = {p.mid: t(p.date) for p in PULSE_POSTS}

@@ -26,17 +26,7 @@ from storage.migrate import open_database
 from storage.models import Post
 from storage.posts import PostRepo
 from storage.tables import heartbeats
-from tests.analytics.conftest import (
-    PULSE_POSTS,
-    PULSE_SNAPSHOTS,
-    PULSE_SUBSCRIBERS,
-    H,
-    add_channel,
-    add_posts,
-    add_snapshot,
-    add_subscribers,
-    t,
-)
+from tests.analytics.conftest import seed_pulse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,21 +56,10 @@ async def _rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-async def _seed(engine: AsyncEngine) -> int:
-    cid = await add_channel(engine, "pulse", t("2026-03-02 11:30"))
-    await add_posts(engine, cid, PULSE_POSTS)
-    dates = {p.mid: t(p.date) for p in PULSE_POSTS}
-    for mid, hours, views in PULSE_SNAPSHOTS:
-        await add_snapshot(engine, cid, mid, dates[mid] + hours * H, views)
-    for at, count in PULSE_SUBSCRIBERS:
-        await add_subscribers(engine, cid, t(at), count)
-    return cid
-
-
 async def test_every_row_arrives_and_the_figures_and_ids_go_on(
     engine: AsyncEngine, target: AsyncEngine, now: datetime
 ) -> None:
-    cid = await _seed(engine)
+    cid = await seed_pulse(engine)
     report = await copy_database(engine, target)
     source_rows, target_rows = await _rows(engine), await _rows(target)
     assert target_rows == source_rows
@@ -98,7 +77,7 @@ async def test_every_row_arrives_and_the_figures_and_ids_go_on(
 async def test_a_target_that_holds_rows_is_refused_and_left_alone(
     engine: AsyncEngine, target: AsyncEngine, now: datetime
 ) -> None:
-    await _seed(engine)
+    await seed_pulse(engine)
     async with write(target) as conn:
         await ChannelRepo(conn).add("@mine", "mine", None, now)
     before = await _rows(target)
@@ -112,7 +91,7 @@ async def test_a_row_postgresql_refuses_leaves_the_target_empty(
 ) -> None:
     """PostgreSQL's text cannot hold a NUL character, SQLite's can: the copy stops, names the table,
     and keeps nothing, so it can be run again once the row is mended."""
-    cid = await _seed(engine)
+    cid = await seed_pulse(engine)
     async with write(engine) as conn:
         await PostRepo(conn).upsert(Post(cid, 99, now, text="before\x00after", views=1), now)
     with pytest.raises(CopyError, match=r"^posts: PostgreSQL refused a row"):
@@ -146,7 +125,7 @@ def test_migrate_db_through_main_py_then_the_app_runs_on_postgresql(
     async def seed() -> None:
         engine = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'pulse.db'}")
         try:
-            await _seed(engine)
+            await seed_pulse(engine)
         finally:
             await engine.dispose()
 
