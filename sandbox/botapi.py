@@ -191,15 +191,22 @@ class BotAPIServer(BotAPIMethods):
             self._cursor[chat_id] = self._cursor.get(chat_id, 0) + count
             return result
 
+    def unread(self, chat_id: int) -> list[SentMessage]:
+        """Everything sent to `chat_id` that no earlier call read, at once: the caller knows the bot
+        is done (it awaited the job that sends, or the harness's barrier)."""
+        result = self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
+        self._cursor[chat_id] = self._cursor.get(chat_id, 0) + len(result)
+        return result
+
     async def drain(self, chat_id: int, quiet: float = 0.3) -> list[SentMessage]:
-        """Everything unread for `chat_id` once the bot has been quiet there for `quiet` seconds."""
+        """Everything unread for `chat_id` once the bot has been quiet there for `quiet` seconds (for
+        benches and tools watching a bot they cannot wait on; tests wait on a barrier and read
+        `unread`)."""
         seen = -1
         while seen != len(self.messages(chat_id)):
             seen = len(self.messages(chat_id))
             await asyncio.sleep(quiet)
-        result = self.messages(chat_id)[self._cursor.get(chat_id, 0) :]
-        self._cursor[chat_id] = seen
-        return result
+        return self.unread(chat_id)
 
     async def wait_delivered(self, within: float = 60.0) -> None:
         """Wait until the bot has fetched and confirmed every update sent so far."""

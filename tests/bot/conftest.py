@@ -114,7 +114,7 @@ class Harness:
         """The unread messages in `chat_id` once no update is being handled and no drain runs."""
         await asyncio.wait_for(self.handling.idle(), 60)  # a hang guard
         await asyncio.wait_for(self.collector.settled(), 60)
-        return await self.server.drain(chat_id, quiet=0)
+        return self.server.unread(chat_id)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from storage.channels import ChannelRepo
 from storage.db import read, write
 from storage.runs import RunRepo
 from storage.subscribers import SubscriberRepo
-from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness, until
+from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness
 
 
 async def collect_again(running: Harness) -> None:
@@ -30,7 +30,7 @@ async def _collected_after_a_subscriber_jump(running: Harness) -> None:
     await running.ask_one("/add_channel @pulse_news")
     (done,) = await running.server.next_messages(ADMIN)
     assert done.text.startswith("First collection")
-    await until(lambda: not running.collector.state().collecting)
+    await running.collector.settled()
     async with write(running.engine) as conn:
         channel = await ChannelRepo(conn).get_by_username("pulse_news")
         assert channel is not None
@@ -50,8 +50,8 @@ async def test_a_subscriber_jump_alerts_every_admin_once(running: Harness) -> No
         assert re.search(r"in 2\d h$", alert.text)  # the span the change was measured over
 
     await collect_again(running)
-    assert await running.server.drain(ADMIN, quiet=0.2) == []
-    assert await running.server.drain(OTHER_ADMIN, quiet=0.2) == []
+    assert await running.said_since(ADMIN) == []
+    assert await running.said_since(OTHER_ADMIN) == []
 
 
 async def test_a_failed_channel_is_told_to_its_adder_once_and_to_other_admins_as_an_alert(
@@ -63,7 +63,7 @@ async def test_a_failed_channel_is_told_to_its_adder_once_and_to_other_admins_as
     assert failed.text.startswith("Could not collect @pulse_private:")
     (alert,) = await running.server.next_messages(OTHER_ADMIN)
     assert alert.text.startswith("⚠️ Pulse Insiders became private: @pulse_private is private")
-    assert await running.server.drain(ADMIN, quiet=0.2) == []
+    assert await running.said_since(ADMIN) == []
 
 
 async def test_an_alert_no_admin_received_is_sent_after_the_next_collection(running: Harness) -> None:
@@ -76,4 +76,4 @@ async def test_an_alert_no_admin_received_is_sent_after_the_next_collection(runn
     (alert,) = await running.server.next_messages(ADMIN)
     assert alert.text.startswith("⚠️ Pulse News: subscribers 1,000 →")
     await collect_again(running)
-    assert await running.server.drain(ADMIN, quiet=0.2) == []  # and then never again
+    assert await running.said_since(ADMIN) == []  # and then never again

@@ -53,7 +53,7 @@ async def test_a_daily_digest_is_sent_once_at_its_slot(running: Harness) -> None
     assert late.text.startswith("Digest since 2 Mar 12:30 CET (no posts read since then)")
     move_to(running, datetime(2026, 3, 5, 8, 0, tzinfo=UTC) + timedelta(hours=7))  # beyond the grace
     assert await running.digests.send_due(sub_id) == "skip"
-    assert await running.server.drain(ADMIN, quiet=0.2) == []
+    assert await running.said_since(ADMIN) == []
 
 
 async def test_digest_now_covers_several_channels_with_a_chart(running: Harness) -> None:
@@ -103,7 +103,7 @@ async def test_a_chat_that_blocked_the_bot_has_its_digests_paused_and_admins_tol
     assert await running.digests.send_due(sub_id) == "wait"
     await running.digests.catch_up()
     assert not await running.digests.send_now(OTHER_ADMIN, None, running.clock.now() - timedelta(days=1))
-    assert await running.server.drain(ADMIN, quiet=0.2) == []  # told once
+    assert await running.said_since(ADMIN) == []  # told once
 
 
 async def test_a_digest_subscribed_in_a_group_before_the_private_rule_is_paused_not_sent(
@@ -127,7 +127,7 @@ async def test_a_digest_subscribed_in_a_group_before_the_private_rule_is_paused_
     assert not await running.digests.send_now(GROUP, None, running.clock.now() - timedelta(days=1))
     assert running.server.messages(GROUP) == []  # the group never saw a digest
     for admin in (ADMIN, OTHER_ADMIN):
-        assert await running.server.drain(admin, quiet=0.2) == []  # told once
+        assert await running.said_since(admin) == []  # told once
 
 
 async def test_rate_limits_are_obeyed_not_guessed(running: Harness) -> None:

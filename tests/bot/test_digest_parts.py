@@ -36,7 +36,7 @@ async def test_a_failed_second_part_is_sent_again_without_the_first(running: Har
     second_part_fails_once(running)
     with pytest.raises(TelegramAPIError):
         await running.digests.send_due(sub_id)
-    (first,) = await running.server.drain(ADMIN)
+    (first,) = await running.said_since(ADMIN)
     assert first.text.startswith("Digest since 2 Mar 09:00 CET")
     async with read(running.engine) as conn:
         pending = await DeliveryRepo(conn).get(sub_id)
@@ -45,7 +45,7 @@ async def test_a_failed_second_part_is_sent_again_without_the_first(running: Har
     running.clock.advance(600)  # the sweep, ten minutes later, in a restarted process
     restarted = Digests(running.engine, running.digests.bot, running.digests.settings, running.clock)
     assert await restarted.send_due(sub_id) == "send"
-    rest = await running.server.drain(ADMIN)
+    rest = await running.said_since(ADMIN)
     assert [m.kind for m in rest] == ["text", "text", "photo"]
     texts = [first.text] + [m.text for m in rest[:2]]
     assert [m.html for m in [first, *rest[:2]]] == list(pending.parts)  # each part once, in order
@@ -55,7 +55,7 @@ async def test_a_failed_second_part_is_sent_again_without_the_first(running: Har
     assert await running.digests.send_due(sub_id) == "wait"  # the slot is sent, the record gone
     async with read(running.engine) as conn:
         assert await DeliveryRepo(conn).get(sub_id) is None
-    assert await running.server.drain(ADMIN, quiet=0.2) == []
+    assert await running.said_since(ADMIN) == []
 
 
 async def test_an_unfinished_digest_of_an_older_slot_is_not_sent_with_the_next(running: Harness) -> None:
@@ -63,11 +63,11 @@ async def test_an_unfinished_digest_of_an_older_slot_is_not_sent_with_the_next(r
     second_part_fails_once(running)
     with pytest.raises(TelegramAPIError):
         await running.digests.send_due(sub_id)
-    await running.server.drain(ADMIN)
+    await running.said_since(ADMIN)
     await add_channel(running.engine, "late_arrival", running.clock.now(), posts=2, subscribers=5)
     move_to(running, datetime(2026, 3, 4, 8, 0, tzinfo=UTC))  # the next day's slot
     assert await running.digests.send_due(sub_id) == "send"
-    fresh = await running.server.drain(ADMIN)
+    fresh = await running.said_since(ADMIN)
     texts = [m.text for m in fresh if m.kind == "text"]
     assert texts[0].startswith("Digest since 2 Mar 09:00 CET")  # a whole digest, built anew
     assert any("@late_arrival" in t for t in texts)

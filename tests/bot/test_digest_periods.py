@@ -38,7 +38,7 @@ async def collected(running: Harness, channel_id: int, at: datetime, *posts: P) 
 async def digest_at(running: Harness, sub_id: int, moment: datetime) -> str:
     move_to(running, moment)
     assert await running.digests.send_due(sub_id) == "send"
-    return "\n".join(m.text for m in await running.server.drain(ADMIN) if m.kind == "text")
+    return "\n".join(m.text for m in await running.said_since(ADMIN) if m.kind == "text")
 
 
 async def alpha(running: Harness) -> int:

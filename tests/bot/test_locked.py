@@ -112,7 +112,7 @@ async def test_a_button_pressed_during_the_lock_is_answered_once(
     edits = await running.server.next_messages(ADMIN)
     await release
     assert [e.kind for e in edits] == ["edit"] and "deleted its stored data" in edits[0].text
-    assert await running.server.drain(ADMIN) == []
+    assert await running.said_since(ADMIN) == []
     answers = [p for m, p in running.server.calls if m == "answercallbackquery"]
     assert len(answers) == 1 and "lock" not in str(answers[0]).lower()
     async with read(running.engine) as conn:
@@ -222,7 +222,7 @@ async def test_a_scheduled_digest_due_during_the_lock_is_sent_once(
     assert await running.digests.send_due(sub.id) == "send"
     await release
     assert await running.digests.send_due(sub.id) == "wait"  # the slot was recorded as sent
-    texts = [m.text for m in await running.server.drain(ADMIN) if m.kind == "text"]
+    texts = [m.text for m in await running.said_since(ADMIN) if m.kind == "text"]
     assert [t.split("\n")[0][:12] for t in texts] == ["Digest since"]
     nothing_about_locks(texts)
     assert any("write attempt" in r.getMessage() for r in caplog.records)
@@ -241,6 +241,6 @@ async def test_an_alert_due_during_the_lock_reaches_the_admin_once(
     await running.collector.notifier.channel_collected(channel, run_id=1)
     await release
     await running.collector.notifier.channel_collected(channel, run_id=1)  # marked delivered: not again
-    alerts = [m.text for m in await running.server.drain(ADMIN) if "something to know" in m.text]
+    alerts = [m.text for m in await running.said_since(ADMIN) if "something to know" in m.text]
     assert len(alerts) == 1
     assert any("write attempt" in r.getMessage() for r in caplog.records)

@@ -8,7 +8,7 @@ from bot.render_collect import render_status
 from collector.records import CollectorState
 from storage.channels import ChannelRepo
 from storage.db import write
-from tests.bot.conftest import Harness, until
+from tests.bot.conftest import Harness
 from tests.bot.seed import add_channel
 
 
@@ -17,7 +17,7 @@ async def test_after_a_collection_both_show_the_job_s_next_run(running: Harness)
     running.collector.next_run_hook = lambda: start + timedelta(minutes=60)  # the `collect` job
     replies = await running.ask("/add_channel @pulse_news", count=2)
     assert "First collection of Pulse News (@pulse_news) is done" in replies[1].text
-    await until(lambda: not running.collector.state().collecting)
+    await running.collector.settled()
     channels = (await running.ask_one("/channels")).text
     # The run at 14:00 collects it again; "collected at 13:01 + 0.9 h" (13:55) was never true.
     assert "· next: 2 Mar 14:00 CET" in channels

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness, until
+from tests.bot.conftest import ADMIN, OTHER_ADMIN, Harness
 from tests.bot.test_alerts import collect_again
 
 
@@ -11,8 +11,8 @@ async def test_a_rename_reaches_every_admin_once(running: Harness) -> None:
     await running.ask_one("/add_channel @pulse_news")
     (done,) = await running.server.next_messages(ADMIN)
     assert done.text.startswith("First collection")
-    await until(lambda: not running.collector.state().collecting)
-    await running.server.drain(OTHER_ADMIN, quiet=0.2)
+    await running.collector.settled()
+    await running.said_since(OTHER_ADMIN)
 
     running.telegram.rename("pulse_news", "pulse_daily")
     await collect_again(running)
@@ -20,8 +20,8 @@ async def test_a_rename_reaches_every_admin_once(running: Harness) -> None:
         (alert,) = await running.server.next_messages(admin)
         assert "was renamed on Telegram: @pulse_news → @pulse_daily" in alert.text
     await collect_again(running)
-    assert await running.server.drain(ADMIN, quiet=0.2) == []
-    assert await running.server.drain(OTHER_ADMIN, quiet=0.2) == []
+    assert await running.said_since(ADMIN) == []
+    assert await running.said_since(OTHER_ADMIN) == []
     reply = await running.ask_all("/stats @pulse_daily")
     html = "\n".join(m.html or "" for m in reply)
     assert "t.me/pulse_daily/" in html and "t.me/pulse_news/" not in html  # top posts' links
