@@ -52,6 +52,17 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class PlainText(TypeDecorator):
+    """Text from Telegram, stored without NUL characters: PostgreSQL refuses them in a text value
+    (a post holding one stopped its channel's run), and nobody can see one anyway."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else value.replace("\x00", "")
+
+
 channels = Table(
     "channels",
     metadata,
@@ -62,9 +73,9 @@ channels = Table(
     Column("access_hash", BigInteger),
     Column("resolved_by", BigInteger),
     Column("resolve_count", Integer, nullable=False, server_default="0"),
-    Column("title", Text),
+    Column("title", PlainText),
     Column("status", String(16), nullable=False, server_default="queued"),
-    Column("status_reason", Text),
+    Column("status_reason", PlainText),
     # What kind of failure (collector.source.ChannelUnavailable.kind), so alerts need not read words.
     Column("status_kind", String(16)),
     Column("added_by", BigInteger),
@@ -87,14 +98,14 @@ posts = Table(
     Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
     Column("message_id", Integer, primary_key=True),
     Column("date", UTCDateTime, nullable=False),
-    Column("text", Text, nullable=False, server_default=""),
+    Column("text", PlainText, nullable=False, server_default=""),
     Column("media_kind", String(32)),
     Column("grouped_id", BigInteger),
     Column("edit_date", UTCDateTime),
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Column("deleted_at", UTCDateTime),
-    Column("forward_from", Text),
-    Column("post_author", Text),
+    Column("forward_from", PlainText),
+    Column("post_author", PlainText),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("views", Integer),

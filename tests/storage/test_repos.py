@@ -69,6 +69,21 @@ async def test_post_upsert_is_idempotent_and_keeps_first_seen(engine, now) -> No
     assert stored[0].first_seen_at == now and stored[0].updated_at == later
 
 
+async def test_text_with_nul_characters_is_stored_without_them(engine, now) -> None:
+    """PostgreSQL refuses NUL in text; a post or title holding one is stored on both backends."""
+    channel = await _channel(engine, now)
+    post = Post(channel.id, 11, now, "before\x00after", forward_from="Some\x00one",
+                post_author="Ed\x00itor")
+    async with write(engine) as conn:
+        await PostRepo(conn).upsert(post, now)
+        await ChannelRepo(conn).set_resolved(channel.id, 1001, -55, "Ti\x00tle", 777)
+    async with read(engine) as conn:
+        stored = await PostRepo(conn).get(channel.id, 11)
+        title = (await ChannelRepo(conn).get(channel.id)).title
+    assert (stored.text, stored.forward_from, stored.post_author, title) == (
+        "beforeafter", "Someone", "Editor", "Title")
+
+
 async def test_snapshots_append_per_run_and_replace_within_a_run(engine, now) -> None:
     channel = await _channel(engine, now)
     async with write(engine) as conn:
