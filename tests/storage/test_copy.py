@@ -87,16 +87,31 @@ async def test_a_target_that_holds_rows_is_refused_and_left_alone(
 
 
 async def test_a_row_postgresql_refuses_leaves_the_target_empty(
-    engine: AsyncEngine, target: AsyncEngine, now: datetime
+    engine: AsyncEngine, target: AsyncEngine
 ) -> None:
-    """PostgreSQL's text cannot hold a NUL character, SQLite's can: the copy stops, names the table,
-    and keeps nothing, so it can be run again once the row is mended."""
+    """SQLite keeps a value longer than its column, PostgreSQL refuses it: the copy stops, names the
+    table, and keeps nothing, so it can be run again once the row is mended."""
     cid = await seed_pulse(engine)
     async with write(engine) as conn:
-        await PostRepo(conn).upsert(Post(cid, 99, now, text="before\x00after", views=1), now)
-    with pytest.raises(CopyError, match=r"^posts: PostgreSQL refused a row"):
+        await conn.execute(text("UPDATE channels SET status = :s WHERE id = :id"),
+                           {"s": "x" * 40, "id": cid})
+    with pytest.raises(CopyError, match=r"^channels: PostgreSQL refused a row"):
         await copy_database(engine, target)
     assert all(rows == [] for rows in (await _rows(target)).values())
+
+
+async def test_a_nul_character_an_older_version_stored_is_left_behind(
+    engine: AsyncEngine, target: AsyncEngine, now: datetime
+) -> None:
+    """PostgreSQL's text cannot hold a NUL character; a post stored with one before they were
+    dropped on the way in is copied without it."""
+    cid = await seed_pulse(engine)
+    async with write(engine) as conn:
+        await PostRepo(conn).upsert(Post(cid, 99, now, text="placeholder", views=1), now)
+        await conn.execute(text("UPDATE posts SET text = :t WHERE message_id = 99"), {"t": "before\x00after"})
+    await copy_database(engine, target)
+    async with read(target) as conn:
+        assert (await PostRepo(conn).get(cid, 99)).text == "beforeafter"
 
 
 async def test_the_process_heartbeat_is_not_copied(engine: AsyncEngine, target: AsyncEngine) -> None:
