@@ -119,7 +119,8 @@ def measure(backend: str, url: str, args: argparse.Namespace) -> None:
                 print(f"{backend:<10} {what:<8} p50 {pct(times, 0.5):6.1f} ms  "
                       f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
                       f"{len(times) / wall:5.0f} req/s  "
-                      f"({args.clients} clients, n={len(times)}, not 200: {failed})", flush=True)
+                      f"({args.clients} clients, n={len(times)}, not 200: {failed}; "
+                      f"load average {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         asyncio.run(_token(url, name, revoke=True))
 
