@@ -113,14 +113,15 @@ def measure(backend: str, url: str, args: argparse.Namespace) -> None:
         with api_server(url) as base:
             for what, path in ENDPOINTS.items():
                 # Warm-up: every channel once (the page cache, the server's first imports).
-                asyncio.run(load(base, token, path, args.channels, args.clients, args.channels, 1))
-                times, wall, failed = asyncio.run(
-                    load(base, token, path, args.channels, args.clients, args.requests, 2))
-                print(f"{backend:<10} {what:<8} p50 {pct(times, 0.5):6.1f} ms  "
-                      f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
-                      f"{len(times) / wall:5.0f} req/s  "
-                      f"({args.clients} clients, n={len(times)}, not 200: {failed}; "
-                      f"load average {os.getloadavg()[0]:.1f})", flush=True)
+                asyncio.run(load(base, token, path, args.channels, max(args.clients), args.channels, 1))
+                for clients in args.clients:
+                    times, wall, failed = asyncio.run(
+                        load(base, token, path, args.channels, clients, args.requests, 2))
+                    print(f"{backend:<10} {what:<8} p50 {pct(times, 0.5):6.1f} ms  "
+                          f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
+                          f"{len(times) / wall:5.0f} req/s  "
+                          f"({clients} clients, n={len(times)}, not 200: {failed}; "
+                          f"load average {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         asyncio.run(_token(url, name, revoke=True))
 
@@ -158,7 +159,9 @@ def on_postgres(sqlite_file: Path, args: argparse.Namespace) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_api")
     parser.add_argument("--backend", choices=["both", "sqlite", "postgresql"], default="both")
-    parser.add_argument("--clients", type=int, default=16)
+    # More than one count (`--clients 16 1`) measures each in turn on the same server: one client
+    # shows a request's own time, 16 that plus the wait behind the others.
+    parser.add_argument("--clients", type=int, nargs="+", default=[16])
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint and backend")
     parser.add_argument("--channels", type=int, default=100)
     parser.add_argument("--posts", type=int, default=10_000)
