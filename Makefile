@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # not fatal: the dashboard then serves its pages without charts, and the next make tries again.
 CHART_LIB := api/static/vendor/uPlot.iife.min.js
 
-.PHONY: run demo test test-stress test-deploy bench lint clean
+.PHONY: run demo demo-serve test test-stress test-deploy bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP) $(CHART_LIB)
 
 demo: $(STAMP) $(CHART_LIB)
 	$(PY) main.py demo
+
+# The demo, then its dashboard and API kept open until Ctrl-C.
+demo-serve: $(STAMP) $(CHART_LIB)
+	$(PY) main.py demo --serve
 
 # Three pytest-xdist workers: the suite mostly waits (subprocesses, servers, sleeps on scaled
 # clocks), using about half of one core when run alone, so three share two cores well. Debian's

@@ -145,7 +145,7 @@ def cmd_dashboard_link(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.demo import demo_command
 
-    return demo_command(settings, args.out)
+    return demo_command(settings, args.out, serve=args.serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the whole pipeline offline, against the sandbox Telegram")
     p.add_argument("--out", default="demo-output", help="folder for the charts and the CSV export")
+    p.add_argument("--serve", action="store_true",
+                   help="after the script, keep the dashboard and the HTTP API open until Ctrl-C")
     p.set_defaults(handler=cmd_demo)
     return parser
 

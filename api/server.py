@@ -42,7 +42,7 @@ class ApiServer:
 
     async def start(self) -> None:
         """Listen (CannotListen when the address is taken or not ours) and serve in a task."""
-        self._sock = _bind(self.host, self.port)
+        self._sock = listening_socket(self.host, self.port)
         self.port = self._sock.getsockname()[1]  # port 0 asks the system for a free one
         # The socket listens already: a request that comes before uvicorn's first accept waits in
         # the kernel's queue.
@@ -62,10 +62,15 @@ class ApiServer:
             await asyncio.shield(self._task)
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The bound, listening socket uvicorn serves on; CannotListen when the address cannot be had."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by every connection accepted on it. Without it an answer's body, written after its
+    # headers, waited for the client's delayed ACK: about 40 ms added to every request (a /healthz
+    # took 48 ms over loopback, 1.6 ms with it).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

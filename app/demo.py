@@ -1,7 +1,9 @@
 """`python main.py demo`: the whole pipeline offline, as `run --sandbox` wires it, with a scripted admin.
 
 The admin speaks through the sandbox Bot API server's control side; the terminal shows the chat
-as a transcript, with the pacer's pauses ("Rate limiting") between the lines as they happen.
+as a transcript, with the pacer's pauses ("Rate limiting") between the lines as they happen. The
+HTTP API and the dashboard serve the demo's database on a free loopback port while it plays, and
+with `--serve` after the script too, until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.demo_dashboard import API_NOTE, closed_line, free_port, opening_lines, serving_lines
 from app.demo_view import Transcript
 from app.run import App, run_until_stopped
 from app.sandbox_wiring import SANDBOX_ADMIN, Knobs, sandbox_wiring
@@ -40,13 +43,15 @@ SCRIPT: tuple[tuple[str, str], ...] = (
 )
 
 
-def demo_settings(settings: Settings, data: Path) -> Settings:
-    """A throwaway database and session folder, and the report's pacing exactly (no override)."""
+def demo_settings(settings: Settings, data: Path, api_port: int | None = None) -> Settings:
+    """A throwaway database and session folder, the report's pacing exactly (no override), and the
+    API on this machine's loopback at `api_port` (default: a free port), never the user's API_*."""
     fields = Settings.model_fields.items()
     pacing = {name: field.default for name, field in fields if name.startswith("mtproto_")}
     return settings.model_copy(update={
         **pacing, "database_url": f"sqlite+aiosqlite:///{data / 'pulse.db'}",
         "telegram_session": data / "pulse.session", "admin_ids": [SANDBOX_ADMIN], "bot_api_url": None,
+        "api_host": "127.0.0.1", "api_port": api_port or free_port(), "api_public_url": None,
     })
 
 
@@ -59,13 +64,13 @@ def ignored_settings(settings: Settings) -> list[str]:
     ]
 
 
-def demo_command(settings: Settings, out: str) -> int:
+def demo_command(settings: Settings, out: str, serve: bool = False) -> int:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="channelpulse-demo-"))
     try:
         ignored = ignored_settings(settings)
-        return asyncio.run(run_demo(demo_settings(settings, data), out_dir, ignored=ignored))
+        return asyncio.run(run_demo(demo_settings(settings, data), out_dir, ignored=ignored, serve=serve))
     except KeyboardInterrupt:
         # Ctrl-C before the demo's own handler was in place (while the sandbox was starting).
         print(interrupted_line(out_dir), flush=True)
@@ -81,8 +86,10 @@ def interrupted_line(out_dir: Path) -> str:
 async def run_demo(
     settings: Settings, out_dir: Path, script: tuple[tuple[str, str], ...] = SCRIPT,
     scale: float = SCALE, out: TextIO | None = None, ignored: list[str] | None = None,
+    serve: bool = False,
 ) -> int:
-    """Play the script; 0 when it finished, 130 when Ctrl-C (or SIGTERM) stopped it, 1 otherwise."""
+    """Play the script; 0 when it finished, 130 when Ctrl-C (or SIGTERM) stopped it, 1 otherwise.
+    With `serve`, the app (the dashboard with it) goes on after the script until Ctrl-C, then 0."""
     view = Transcript(out or sys.stdout, out_dir, scale)
     wiring, server = await sandbox_wiring(settings, Knobs(scale=scale), view.timeline.on_event)
     assert server is not None  # the demo always runs its own Bot API server
@@ -92,9 +99,16 @@ async def run_demo(
     quiet_logs = _quiet_logging()
 
     async def started(app: App) -> None:
+        wall = app.liveness.clock  # login links last real minutes, as the API judges them
+        for line in await opening_lines(app.engine, settings, wall.now(), serve):
+            view.note(line)
         task = asyncio.create_task(_play(app, server, view, script))
         result["play"] = task
-        task.add_done_callback(lambda t: (result.update(task=t), stop.set()))
+        if serve:
+            task.add_done_callback(lambda t: result.update(task=t, serving=asyncio.create_task(
+                _keep_serving(t, app, server, view, began, stop))))
+        else:
+            task.add_done_callback(lambda t: (result.update(task=t), stop.set()))
 
     def interrupt() -> None:
         # The script stops at once (no further command is sent), then the app stops in order:
@@ -109,12 +123,19 @@ async def run_demo(
         loop.add_signal_handler(sig, interrupt)
     began = time.monotonic()
     try:
-        code = await run_until_stopped(wiring, stop, view.note, started)
+        code = await run_until_stopped(wiring, stop, view.note, started, api_note=API_NOTE)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await wiring.close()
         quiet_logs()
+    if (serving := result.get("serving")) is not None:
+        if not serving.done():  # stopped while the transcript was being closed
+            serving.cancel()
+            await asyncio.wait({serving})
+        elif not serving.cancelled() and serving.exception() is None and serving.result():
+            view.line(closed_line(out_dir))
+            return 0
     if result.get("interrupted"):
         view.line(interrupted_line(out_dir))
         return 130
@@ -127,6 +148,22 @@ async def run_demo(
     await view.flush(server, SANDBOX_ADMIN)  # anything the bot said while the app stopped
     view.finish(time.monotonic() - began)
     return 0
+
+
+async def _keep_serving(
+    play: asyncio.Task[None], app: App, server: Any, view: Transcript, began: float, stop: asyncio.Event,
+) -> bool:
+    """Once the script has played: close the transcript and say where the dashboard stays open
+    (True); when the script failed or was stopped, stop the app as without --serve (False)."""
+    if play.cancelled() or play.exception() is not None:
+        stop.set()  # told after the app stopped, as without --serve
+        return False
+    await view.flush(server, SANDBOX_ADMIN)
+    view.finish(time.monotonic() - began)
+    view.line("")
+    for line in await serving_lines(app.engine, app.wiring.settings, app.liveness.clock.now()):
+        view.line(line)
+    return True
 
 
 async def _play(app: App, server: Any, view: Transcript, script: tuple[tuple[str, str], ...]) -> None:

@@ -33,6 +33,8 @@ class PacingLines:
 
     def on_event(self, event: PacingEvent) -> None:
         """The pacer's hook: a pause as it begins, or the end of a channel's run."""
+        if self.view.finished:
+            return  # after the script (demo --serve) the collector goes on quietly
         if isinstance(event, RunEnded):
             self.close_run(event.channel)
             return
@@ -74,6 +76,7 @@ class Transcript:
         self.out, self.files, self.scale = out, files, scale
         self.began = time.monotonic()
         self.saved: list[Path] = []
+        self.finished = False
         self.timeline = PacingLines(self)
         self._shown = 0
         self._chat: tuple[Any, int] | None = None  # the server and chat `follow` shows
@@ -161,6 +164,7 @@ class Transcript:
     def finish(self, seconds: float) -> None:
         """The closing lines, last: the timeline and the chat were shown whole before them."""
         self.timeline.close_run(None)
+        self.finished = True
         self.line("")
         self.line(f"Demo finished in {seconds:.0f} s. Files written to {self.files.resolve()}:")
         for path in self.saved:

@@ -230,13 +230,17 @@ async def start_api(app: App) -> ApiServer | None:
     return server
 
 
+API_NOTE = "python main.py token create --name NAME for a token"
+
+
 async def run_until_stopped(
     wiring: Wiring, stop: asyncio.Event, say: Callable[[str], None],
-    started: Callable[[App], Awaitable[None]] | None = None,
+    started: Callable[[App], Awaitable[None]] | None = None, api_note: str = API_NOTE,
 ) -> int:
     """Start, print the summary, serve until `stop`, close; 0 on a clean stop, 2 on a failed check.
 
-    `started` runs once everything is up (the sandbox queues its channels there, the demo its script).
+    `started` runs once everything is up (the sandbox queues its channels there, the demo its script);
+    `api_note` follows the API's address in the summary.
     """
     try:
         app = await start_app(wiring)
@@ -253,7 +257,7 @@ async def run_until_stopped(
         for line in await summary(app):
             say(line)
         if api is not None:
-            say(f"HTTP API on {api.address} (python main.py token create --name NAME for a token)")
+            say(f"HTTP API on {api.address} ({api_note})")
         if started is not None:
             await started(app)
         await app.serve(stop)

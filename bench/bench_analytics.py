@@ -218,15 +218,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
-    args.cache.mkdir(parents=True, exist_ok=True)
-    path = args.cache / f"analytics-{args.channels}x{args.posts}x{args.snapshots}.db"
+    path = big_database(args.cache, args.channels, args.posts, args.snapshots)
+    asyncio.run(measure(f"sqlite+aiosqlite:///{path}", args.channels, args.repeat))
+    return 0
+
+
+def big_database(cache: Path, channels: int, posts: int, snapshots: int) -> Path:
+    """The SQLite file of `channels` x `posts` x `snapshots` in `cache`, built on first use (also by
+    bench_api), and the line that says what it holds."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"analytics-{channels}x{posts}x{snapshots}.db"
     url = f"sqlite+aiosqlite:///{path}"
     if not path.exists():
         partial = path.with_suffix(".building")
         partial.unlink(missing_ok=True)
         t0 = time.perf_counter()
         asyncio.run(_migrate(f"sqlite+aiosqlite:///{partial}"))
-        build(partial, args.channels, args.posts, args.snapshots)
+        build(partial, channels, posts, snapshots)
         partial.rename(path)
         print(f"built {path} in {time.perf_counter() - t0:.0f} s")
     else:
@@ -236,10 +244,9 @@ def main(argv: list[str]) -> int:
     with sqlite3.connect(path) as db:
         n_posts = db.execute("SELECT count(*) FROM posts").fetchone()[0]
         n_snaps = db.execute("SELECT max(rowid) FROM counter_snapshots").fetchone()[0]
-    print(f"database: {args.channels} channels, {n_posts:,} posts, {n_snaps:,} counter snapshots, "
+    print(f"database: {channels} channels, {n_posts:,} posts, {n_snaps:,} counter snapshots, "
           f"{path.stat().st_size / 1e9:.2f} GB")
-    asyncio.run(measure(url, args.channels, args.repeat))
-    return 0
+    return path
 
 
 async def _migrate(url: str) -> None:

@@ -6,10 +6,17 @@ import csv
 import io
 import re
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+import pytest
+
+from api import chart_lib
 from app.demo import demo_settings, run_demo
+from app.demo_dashboard import opening_lines
 from settings import load_settings
+from storage.migrate import open_database
 
 SCRIPT = (
     ("/start", "now"),
@@ -42,6 +49,13 @@ async def test_the_demo_shows_the_chat_and_the_pacing_and_writes_chart_and_csv(t
             "1 s between requests") in screen
     assert "message 0.1" not in screen and "0.1 s per message" not in screen
     assert "Demo finished in" in screen
+    # The dashboard and the API served the demo's database while it played: where, and how to get in.
+    port = demo_settings_port(screen)
+    assert re.search(rf"Dashboard login link \(once, within 5 minutes\): "
+                     rf"http://127\.0\.0\.1:{port}/dashboard/login\?t=\S+$", screen, re.M)
+    assert re.search(rf'curl -H "Authorization: Bearer cp_\S+" http://127\.0\.0\.1:{port}/api/v1/channels$',
+                     screen, re.M)
+    assert "`python main.py demo --serve` keeps it open until Ctrl-C" in screen
     lines = screen.splitlines()
     # Each run's timeline closes as the run ends: before the bot's news of a finished run, and all
     # of it before the script goes on once the collector is idle (nothing trails behind).
@@ -63,6 +77,13 @@ async def test_the_demo_shows_the_chat_and_the_pacing_and_writes_chart_and_csv(t
     listed = lines[finished + 1:]
     assert all(line.startswith("  ") for line in listed)
     assert sorted(Path(line.strip()).name for line in listed) == sorted(p.name for p in [*charts, export])
+
+
+def demo_settings_port(screen: str) -> int:
+    """The port the demo's API listened on, from its start-up line."""
+    found = re.search(r"HTTP API on http://127\.0\.0\.1:(\d+) ", screen)
+    assert found is not None, screen
+    return int(found[1])
 
 
 def _index(lines: list[str], text: str) -> int:
@@ -92,3 +113,50 @@ def test_ctrl_c_stops_the_script_at_once_and_says_where_the_files_are(tmp_path: 
     assert ("Your MTPROTO_* settings are not used here (MTPROTO_MESSAGE_DELAY=0.1, "
             "MTPROTO_UNSAFE_OVERRIDE=True): the demo always plays the report's pacing") in screen
     assert "pacing 0.5 s per message" in screen
+
+
+def test_demo_serve_keeps_the_dashboard_open_with_the_demos_channels_until_ctrl_c(tmp_path: Path) -> None:
+    from tests.drills.harness import START_WITHIN, start
+
+    demo = start(tmp_path, "demo", "--serve")
+    try:
+        demo.wait_for("until Ctrl-C (the collector goes on collecting meanwhile)")
+        demo.wait_for("\nDashboard login link")
+        before = demo.output
+        [*_, link] = re.findall(r"^Dashboard login link \(once, within 5 minutes\): (\S+)$", before, re.M)
+        base = link.split("/dashboard/")[0]
+        with httpx.Client(base_url=base, timeout=START_WITHIN) as browser:
+            assert browser.get(link).status_code == 200
+            assert browser.cookies.get("cp_session")
+            page = browser.get("/dashboard/")
+            assert page.status_code == 200
+            for title in ("Pulse News", "Pulse Tech Digest", "Pulse Markets"):
+                assert title in page.text
+            # The link logged this browser in once; another visit with it logs nobody in.
+            assert httpx.get(link, timeout=START_WITHIN).status_code == 410
+        demo.signal(signal.SIGINT)
+        code = demo.proc.wait(START_WITHIN)
+    finally:
+        demo.kill()
+    after = demo.output[len(before):]
+    assert code == 0, demo.output
+    assert after.strip().splitlines() == [
+        f"dashboard closed, demo stopped; files in {tmp_path / 'demo-output'}"], after
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/healthz", timeout=START_WITHIN)
+
+
+async def test_the_demo_says_when_the_dashboards_chart_library_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chart_lib, "VENDOR", tmp_path / "no-vendor")
+    settings = demo_settings(load_settings(env_file=None), tmp_path, api_port=8099)
+    engine = await open_database(settings.database_url)
+    try:
+        lines = await opening_lines(engine, settings, datetime.now(UTC), serve=True)
+    finally:
+        await engine.dispose()
+    assert lines[0] == ("Dashboard at http://127.0.0.1:8099/dashboard/ (it stays open after the script, "
+                        "until Ctrl-C)")
+    assert lines[-1].startswith("The dashboard's chart library is missing, so its pages show figures and "
+                                "tables without charts: `python -m api.chart_lib`")

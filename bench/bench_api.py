@@ -1,0 +1,180 @@
+"""HTTP API latency under load: a channel's 30d summary and its posts page, 16 clients at once.
+
+The API runs as `python main.py api` serves it (FastAPI on uvicorn, one process) in a subprocess
+(`bench/api_server.py`), over the analytics benchmark's database (100 channels x 10,000 posts x 30
+counter snapshots: 1M posts, 30M snapshots), on SQLite (the file cached by bench_analytics) and on
+PostgreSQL (a throwaway server, as the tests start one, filled with the same rows). A Python load
+generator keeps `--clients` requests in flight over loopback (httpx, one connection per client, each
+asking again as soon as its answer is in) on channels picked at random; figures are percentiles of
+each request's time from sending to the whole body read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench.bench_analytics import CACHE, big_database, pct
+from storage.api_tokens import issue_token, revoke_token
+from storage.migrate import open_database
+
+READY_WITHIN = 300.0  # a hang guard for the server's start, never a speed test
+ENDPOINTS = {
+    "summary": "/api/v1/channels/bench{c}/summary?window=30d",
+    "posts": "/api/v1/channels/bench{c}/posts?window=30d&sort=views&order=desc&limit=50",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def api_server(url: str) -> Iterator[str]:
+    """The API on a free loopback port in a child process; its base URL. Stopped with SIGTERM."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.api_server", url, str(port)],
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + READY_WITHIN
+        while (line := proc.stdout.readline()) and line.strip() != "ready":
+            if time.monotonic() > deadline:
+                raise TimeoutError("the API server did not start")
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API server exited with {proc.returncode}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def load(base: str, token: str, path: str, channels: int, clients: int, total: int,
+               seed: int) -> tuple[list[float], float, int]:
+    """`total` requests from `clients` concurrent clients: each one's milliseconds, the wall seconds,
+    and how many answers were not 200."""
+    rng = random.Random(seed)
+    picks = [rng.randint(1, channels) for _ in range(total)]
+    times: list[float] = []
+    failed = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as http:
+
+        async def client() -> None:
+            nonlocal failed
+            while picks:
+                c = picks.pop()
+                t0 = time.perf_counter()
+                answer = await http.get(path.format(c=c))
+                times.append((time.perf_counter() - t0) * 1000)
+                failed += answer.status_code != 200
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+    return times, time.perf_counter() - began, failed
+
+
+async def _token(url: str, name: str, revoke: bool = False) -> str | None:
+    engine = await open_database(url)
+    try:
+        if revoke:
+            await revoke_token(engine, name, datetime.now(UTC))
+            return None
+        return await issue_token(engine, name, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+def measure(backend: str, url: str, args: argparse.Namespace) -> None:
+    name = f"bench-{os.getpid()}"
+    token = asyncio.run(_token(url, name))
+    assert token is not None
+    try:
+        with api_server(url) as base:
+            for what, path in ENDPOINTS.items():
+                # Warm-up: every channel once (the page cache, the server's first imports).
+                asyncio.run(load(base, token, path, args.channels, max(args.clients), args.channels, 1))
+                for clients in args.clients:
+                    times, wall, failed = asyncio.run(
+                        load(base, token, path, args.channels, clients, args.requests, 2))
+                    print(f"{backend:<10} {what:<8} p50 {pct(times, 0.5):6.1f} ms  "
+                          f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
+                          f"{len(times) / wall:5.0f} req/s  "
+                          f"({clients} clients, n={len(times)}, not 200: {failed}; "
+                          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+    finally:
+        asyncio.run(_token(url, name, revoke=True))
+
+
+def on_postgres(sqlite_file: Path, args: argparse.Namespace) -> None:
+    # The tests' throwaway server (initdb in a temporary folder, removed when stopped).
+    from bench.postgres_fill import fill
+    from tests.postgres_server import ThrowawayServer, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        print("postgresql: not measured (no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin)")
+        return
+    server = ThrowawayServer(binaries)
+    cluster = server.start()
+    try:
+        url = cluster.sqlalchemy_url("postgres")
+        t0 = time.perf_counter()
+
+        async def build() -> None:
+            engine = await open_database(url)
+            try:
+                await fill(engine, args.channels, args.posts, args.snapshots)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(build())
+        print(f"postgresql: filled a throwaway server on {cluster.description.split(' on ')[-1]} with the "
+              f"same rows as {sqlite_file.name} in {time.perf_counter() - t0:.0f} s", flush=True)
+        measure("postgresql", url, args)
+    finally:
+        server.stop()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_api")
+    parser.add_argument("--backend", choices=["both", "sqlite", "postgresql"], default="both")
+    # More than one count (`--clients 16 1`) measures each in turn on the same server: one client
+    # shows a request's own time, 16 that plus the wait behind the others.
+    parser.add_argument("--clients", type=int, nargs="+", default=[16])
+    parser.add_argument("--requests", type=int, default=1000, help="per endpoint and backend")
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--snapshots", type=int, default=30)
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    args = parser.parse_args(argv)
+    path = big_database(args.cache, args.channels, args.posts, args.snapshots)
+    if args.backend in ("both", "sqlite"):
+        measure("sqlite", f"sqlite+aiosqlite:///{path}", args)
+    if args.backend in ("both", "postgresql"):
+        on_postgres(path, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
