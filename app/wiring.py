@@ -89,7 +89,7 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
 
     ledger = gate.ledger
     assert ledger is not None
-    await gate.bind_session(client.session_key())
+    await gate.bind_session(client.session_key(), client.session_path())
     if gate.account is not None and (stopped := await ledger.fatal(gate.account)) is not None:
         # Telegram ended this session before; nothing more is sent on it until `login` again.
         await close()
