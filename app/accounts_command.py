@@ -11,7 +11,7 @@ from clock import RealClock
 from collector.account_roster import Roster, describe_state, get_roster
 from collector.assignment import account_label
 from collector.capacity import describe_load
-from collector.ledger import AccountLedger, describe
+from collector.ledger import describe
 from collector.pacing import PacingConfig
 from settings import Settings
 
@@ -42,9 +42,8 @@ async def accounts_command(settings: Settings, now: datetime, out: IO[str] | Non
         print(f"accounts: {exc}", file=sys.stderr)
         return 1
     try:
-        ledger = AccountLedger(engine, RealClock())
-        roster = await get_roster(engine, ledger, PacingConfig.from_settings(settings),
-                                  settings.collect_interval_minutes, now)
+        roster = await get_roster(engine, RealClock(), PacingConfig.from_settings(settings),
+                                  settings.collect_interval_minutes)
     finally:
         await engine.dispose()
     print("\n".join(roster_lines(roster, now)), file=out)

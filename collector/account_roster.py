@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clock import Clock
 from collector.capacity import Load, load_of
 from collector.ledger import AccountLedger, AccountSummary, describe_block
 from collector.pacing import PacingConfig
@@ -45,8 +46,10 @@ def describe_state(state: AccountState, now: datetime) -> str:
     return "active"
 
 
-async def get_roster(engine: AsyncEngine, ledger: AccountLedger, config: PacingConfig,
-                     interval_minutes: int, now: datetime) -> Roster:
+async def get_roster(engine: AsyncEngine, clock: Clock, config: PacingConfig,
+                     interval_minutes: int) -> Roster:
+    """Every account known, the first signed in first, as of `clock`'s now."""
+    ledger, now = AccountLedger(engine, clock), clock.now()
     async with read(engine) as conn:
         repo = AccountRepo(conn)
         accounts = await repo.get_accounts()
