@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock
 from collector.capacity import Load, load_of
-from collector.ledger import AccountLedger, AccountSummary, describe_block
+from collector.ledger import AccountLedger, AccountSummary
 from collector.pacing import PacingConfig
 from storage.accounts import Account, AccountRepo
 from storage.db import read
@@ -34,7 +34,8 @@ class Roster:
 
 
 def describe_state(state: AccountState, now: datetime) -> str:
-    """"active", "blocked until 14:07 UTC by …", "stopped: banned" or "stopped: logged out"."""
+    """"active", "blocked until 14:07 UTC", "stopped: banned" or "stopped: logged out" (the ledger
+    line says why and what else)."""
     account = state.account
     if account.fatal_kind is not None:
         what = {BANNED: "banned", DEACTIVATED: "deactivated"}.get(account.fatal_kind, "logged out")
@@ -42,7 +43,8 @@ def describe_state(state: AccountState, now: datetime) -> str:
         return f"stopped: {what}{since}"
     block = state.ledger.block
     if block is not None and block.scope == ACCOUNT and block.until > now:
-        return describe_block(block)
+        day = "" if block.until.date() == now.date() else f"{block.until:%d %b} "
+        return f"blocked until {day}{block.until:%H:%M} UTC"
     return "active"
 
 
