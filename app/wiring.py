@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock, RealClock
+from collector.assignment import Assigner, handover_lines
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger, describe_block
 from collector.pacing import Pacer, PacingConfig, PacingEvent
@@ -103,7 +104,12 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
             await ensure_authorized(client)
     except NotAuthorized as exc:
         if isinstance(exc, AccountFatal) and gate.account is not None:
-            await ledger.set_fatal(gate.account, exc.kind, exc.reason)
+            if await ledger.set_fatal(gate.account, exc.kind, exc.reason):
+                # Stopped while no process ran: its channels go to the live accounts all the same.
+                handover = await Assigner(engine, gate.config, settings.collect_interval_minutes
+                                          ).hand_over(gate.account)
+                for line in handover_lines(handover):
+                    log.warning("%s", line)
         await close()
         raise StartupError(str(exc)) from None
     except (RPCError, *CONNECTION_ERRORS) as exc:

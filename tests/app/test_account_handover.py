@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.wiring import StartupError, production_wiring
 from clock import VirtualClock
 from collector.assignment import account_label
 from collector.ledger import AccountLedger
@@ -103,3 +105,21 @@ async def test_with_no_other_account_the_channels_stay_and_admins_are_told_so(
     assert await owners(engine) == {"pulse_news": (A, True)}  # collected again once A signs in again
     (handover,) = boundary.notifier.handovers
     assert handover is not None and handover.moved == () and handover.stranded == ("pulse_news",)
+
+
+async def test_an_account_found_banned_at_start_up_hands_its_channels_over(
+    engine: AsyncEngine, db_url: str, now: datetime, caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = FakeTelegram(VirtualClock(now), account_id=A)
+    await sign_in(engine, A, key_of(fake), "data/pulse.session", now - timedelta(hours=2))
+    await sign_in(engine, B, -B, "data/acc2.session", now - timedelta(hours=1))
+    async with write(engine) as conn:
+        channel, _ = await ChannelRepo(conn).add("@pulse_news", "pulse_news", 1, now)
+        await AccountRepo(conn).claim(channel.id, A)
+    # Banned while no process ran: every request that needs the account is refused.
+    for method in ("users.GetUsers", "updates.GetState"):
+        fake.inject(method, "USER_DEACTIVATED_BAN", times=2)
+    with pytest.raises(StartupError, match=r"Telegram banned this account \(USER_DEACTIVATED_BAN\)"):
+        await production_wiring(boundary_settings(db_url, fake), fake.clock, connection=fake.connection())
+    assert await owners(engine) == {"pulse_news": (B, False)}
+    assert "@pulse_news → account 222 (data/acc2.session)" in caplog.text
