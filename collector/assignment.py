@@ -100,6 +100,17 @@ class Assigner:
                 moved.append(Move(channel.username, by_id[chosen]))
         return Handover(account_id, tuple(moved))
 
+    async def rehome_stranded(self) -> list[Handover]:
+        """Channels left with stopped accounts (none was live when they stopped) go to the live
+        accounts now, as a handover would have sent them; called once an account signs in."""
+        async with write(self.engine) as conn:
+            repo = AccountRepo(conn)
+            if not await self._live_counts(repo, exclude=None):
+                return []
+            stranded = [a.account_id for a in await repo.get_accounts()
+                        if not a.live and await repo.get_channels_of(a.account_id)]
+        return [await self.hand_over(account) for account in stranded]
+
     async def _live_counts(self, repo: AccountRepo, exclude: int | None) -> dict[int, int]:
         counts = await repo.collectable_counts()
         return {a.account_id: counts.get(a.account_id, 0) for a in await repo.get_accounts()

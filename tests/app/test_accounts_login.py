@@ -17,6 +17,9 @@ from clock import RealClock, VirtualClock
 from collector.ledger import AccountLedger
 from sandbox import mtproto_tl as tl
 from sandbox.mtproto import FakeTelegram
+from storage.accounts import AccountRepo
+from storage.channels import ChannelRepo
+from storage.db import write
 from storage.ledger import ACCOUNT, Block
 from storage.migrate import open_database
 
@@ -102,3 +105,37 @@ def test_one_account_s_flood_wait_does_not_hold_another_account_s_login(
     # A session file no account has used yet is another account's, not held to the blocked one.
     assert main.main(["login", "--session", "data/acc2.session"]) == 0
     assert "already signed in" in capsys.readouterr().out
+
+
+async def stop_with_channels(db_url: str, account_id: int, names: list[str]) -> None:
+    """The account was banned when no other account was live: its channels stayed with it."""
+    engine = await open_database(db_url)
+    try:
+        now = datetime.now(UTC)
+        await AccountLedger(engine, RealClock()).set_fatal(account_id, "USER_DEACTIVATED_BAN", "banned")
+        async with write(engine) as conn:
+            for name in names:
+                channel, _ = await ChannelRepo(conn).add(f"@{name}", name, 1, now)
+                await AccountRepo(conn).claim(channel.id, account_id)
+    finally:
+        await engine.dispose()
+
+
+def test_signing_another_account_in_takes_over_the_channels_a_stopped_account_was_left_with(
+    accounts: dict[str, FakeTelegram], db_url: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main.main(["login"]) == 0
+    asyncio.run(stop_with_channels(db_url, 111, ["pulse_news", "pulse_tech"]))
+    capsys.readouterr()
+    assert main.main(["login", "--session", "data/acc2.session"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "channels of stopped account 111:",
+        "@pulse_news → account 222 (data/acc2.session)",
+        "@pulse_tech → account 222 (data/acc2.session)",
+    ]
+    assert main.main(["accounts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("account 111 (data/pulse.session): stopped: banned since")
+    assert lines[1] == "  0 channels; load: 0 of ~43 channel runs per hour"
+    assert lines[3] == "account 222 (data/acc2.session): active"
+    assert lines[4] == "  2 channels; load: 2 of ~43 channel runs per hour"
