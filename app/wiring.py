@@ -115,4 +115,9 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
     except (RPCError, *CONNECTION_ERRORS) as exc:
         await close()
         raise StartupError(connection_problem(exc)) from None
+    # Channels a stopped account was left with (no account was live then) are collected again.
+    assigner = Assigner(engine, gate.config, settings.collect_interval_minutes)
+    for handover in await assigner.rehome_stranded():
+        log.warning("channels of stopped account %s: %s", handover.account_id,
+                    "; ".join(handover_lines(handover)[1:]))
     return Wiring(settings, source, gate, clock, close)

@@ -123,3 +123,19 @@ async def test_an_account_found_banned_at_start_up_hands_its_channels_over(
         await production_wiring(boundary_settings(db_url, fake), fake.clock, connection=fake.connection())
     assert await owners(engine) == {"pulse_news": (B, False)}
     assert "@pulse_news → account 222 (data/acc2.session)" in caplog.text
+
+
+async def test_a_collector_starting_takes_the_channels_a_stopped_account_was_left_with(
+    engine: AsyncEngine, db_url: str, now: datetime,
+) -> None:
+    await test_with_no_other_account_the_channels_stay_and_admins_are_told_so(engine, db_url, now)
+    # Account B, signed in since, starts its collector: @pulse_news is collected again, by B.
+    fake_b = FakeTelegram(VirtualClock(now + timedelta(hours=2)), account_id=B)
+    await sign_in(engine, B, key_of(fake_b), "data/acc2.session", now + timedelta(hours=1))
+    second = Boundary(engine, boundary_settings(db_url, fake_b), fake_b)
+    try:
+        await (await second.start()).drain()
+    finally:
+        await second.stop()
+    assert await owners(engine) == {"pulse_news": (B, True)}
+    assert [c.request.username for c in fake_b.calls(RESOLVE)] == ["pulse_news"]
