@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -32,6 +33,12 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(check_command(settings, now=datetime.now(UTC)))
     return asyncio.run(status_command(settings, as_json=args.json, now=datetime.now(UTC)))
+
+
+def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts_command import accounts_command
+
+    return asyncio.run(accounts_command(settings, now=datetime.now(UTC)))
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
@@ -163,9 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "login", help="sign the collector's Telegram account in (interactive, once)",
         description="Asks for the phone number, the login code Telegram sends and, if set, the 2FA "
-        "password; writes the session to TELEGRAM_SESSION (owner-only permissions).",
+        "password; writes the session to TELEGRAM_SESSION (owner-only permissions). With "
+        "--session, signs another account in: it collects channels too.",
     )
+    p.add_argument("--session", type=Path, metavar="FILE",
+                   help="the session file to write, for another account (e.g. data/acc2.session); "
+                   "default: TELEGRAM_SESSION")
     p.set_defaults(handler=cmd_login)
+
+    p = sub.add_parser("accounts", help="the collector accounts: load, ledger and state of each")
+    p.set_defaults(handler=cmd_accounts)
 
     p = sub.add_parser("collect", help="collect channels now, in the foreground, with progress")
     p.add_argument("channels", nargs="*", help="channel references to add before collecting")
@@ -245,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(f"settings: {line}", file=sys.stderr)
         return 2
+    if getattr(args, "session", None) is not None:
+        # This session file rather than TELEGRAM_SESSION(_STRING): another account's.
+        settings = settings.model_copy(update={"telegram_session": args.session,
+                                               "telegram_session_string": None})
     configure_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     missing = [] if getattr(args, "sandbox", False) else settings.missing_for(args.command)
     if missing:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock, RealClock
+from collector.assignment import Assigner, handover_lines
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger, describe_block
 from collector.pacing import Pacer, PacingConfig, PacingEvent
@@ -89,7 +90,7 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
 
     ledger = gate.ledger
     assert ledger is not None
-    await gate.bind_session(client.session_key())
+    await gate.bind_session(client.session_key(), client.session_path())
     if gate.account is not None and (stopped := await ledger.fatal(gate.account)) is not None:
         # Telegram ended this session before; nothing more is sent on it until `login` again.
         await close()
@@ -103,10 +104,20 @@ async def production_wiring(settings: Settings, clock: Clock | None = None, **cl
             await ensure_authorized(client)
     except NotAuthorized as exc:
         if isinstance(exc, AccountFatal) and gate.account is not None:
-            await ledger.set_fatal(gate.account, exc.kind, exc.reason)
+            if await ledger.set_fatal(gate.account, exc.kind, exc.reason):
+                # Stopped while no process ran: its channels go to the live accounts all the same.
+                handover = await Assigner(engine, gate.config, settings.collect_interval_minutes
+                                          ).hand_over(gate.account)
+                for line in handover_lines(handover):
+                    log.warning("%s", line)
         await close()
         raise StartupError(str(exc)) from None
     except (RPCError, *CONNECTION_ERRORS) as exc:
         await close()
         raise StartupError(connection_problem(exc)) from None
+    # Channels a stopped account was left with (no account was live then) are collected again.
+    assigner = Assigner(engine, gate.config, settings.collect_interval_minutes)
+    for handover in await assigner.rehome_stranded():
+        log.warning("channels of stopped account %s: %s", handover.account_id,
+                    "; ".join(handover_lines(handover)[1:]))
     return Wiring(settings, source, gate, clock, close)

@@ -49,6 +49,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/digest weekly mon 09:00 Europe/Berlin",
     ),
     CommandSpec("status", "", "What the collector is doing right now", "/status"),
+    CommandSpec("accounts", "", "Collector accounts: load, ledger and state of each", "/accounts"),
     CommandSpec(
         "api_token",
         "create <name> | list | revoke <name>",

@@ -13,6 +13,7 @@ from analytics.alerts import evaluate_alerts
 from bot import render_collect as text
 from bot.delivery import send_html
 from clock import Clock
+from collector.assignment import Handover
 from settings import Settings
 from storage.alerts import AlertRepo
 from storage.db import read, write
@@ -59,8 +60,8 @@ class BotNotifier:
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None:
         await self._send(self._owners(channel), text.flood_postponed(channel, seconds))
 
-    async def account_stopped(self, reason: str) -> None:
-        await self._send(self.settings.admin_ids, text.account_stopped(reason))
+    async def account_stopped(self, reason: str, handover: Handover | None = None) -> None:
+        await self._send(self.settings.admin_ids, text.account_stopped(reason, handover))
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         """Evaluate the alert rules after the run and send what is new to every admin."""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.render import esc, heading, human, when
 from bot.render_channels import status_words
+from collector.assignment import Handover, handover_lines
 from collector.capacity import Load, describe_load
 from collector.ledger import describe
 from collector.records import CollectorState, EnqueueOutcome
@@ -92,8 +93,11 @@ def flood_postponed(channel: Channel, seconds: float) -> str:
     )
 
 
-def account_stopped(reason: str) -> str:
-    return f"⛔ Collection stopped: {esc(reason)}"
+def account_stopped(reason: str, handover: Handover | None = None) -> str:
+    lines = [f"⛔ Collection stopped: {esc(reason)}"]
+    if handover is not None:
+        lines += [esc(line) for line in handover_lines(handover)]
+    return "\n".join(lines)
 
 
 def alert(text: str) -> str:

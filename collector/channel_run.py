@@ -109,7 +109,9 @@ class ChannelRunner:
                 raise ChannelUnavailable(GONE_REASON, GONE) from None
 
     async def _key(self, channel: Channel, tally: Tally) -> ChannelKey:
-        if channel.tg_id is not None and channel.access_hash is not None:
+        # An access hash is valid for the account that resolved it only.
+        mine = channel.resolved_by is None or self.gate.account in (None, channel.resolved_by)
+        if channel.tg_id is not None and channel.access_hash is not None and mine:
             return ChannelKey(channel.tg_id, channel.access_hash)
         return await self._resolve(channel, tally)
 

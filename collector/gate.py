@@ -40,6 +40,7 @@ class RequestGate:
         self.pacer, self.ledger = pacer, ledger
         self.clock, self.config = pacer.clock, pacer.config
         self.account: int | None = None
+        self.session_path: str | None = None  # the session file in use, once a client names it
         self._blocks: list[Block] = []
         self._streak = 0  # FloodWaits since the last answer
         self._unrecorded: list[str] = []  # requests sent before the account was known
@@ -52,16 +53,21 @@ class RequestGate:
     def sent(self) -> int:
         return self.sent_by_method.total()
 
-    async def bind_session(self, session_key: int | None) -> None:
+    async def bind_session(self, session_key: int | None, session_path: str | None = None) -> None:
         """Before a session's first request: take the ledger of the account it last belonged to. A
         session the ledger has not seen (a new log-in) is held to the account the ledger knows, if it
-        knows one, until Telegram says who signed in: a FloodWait binds the account, not the file."""
+        knows one, until Telegram says who signed in: a FloodWait binds the account, not the file.
+        A session file of its own (`login --session data/acc2.session`) is another account's, and
+        is not held to the accounts signed in from other files."""
+        self.session_path = session_path or self.session_path
         if self.account is not None or self.ledger is None:
             return
         account = await self.ledger.account_for_session(session_key) if session_key is not None else None
+        if account is None and session_path is not None:
+            account = await self.ledger.account_for_session_path(session_path)
         if account is not None:
             await self.bind(account, session_key)
-        elif (latest := await self.ledger.latest_account()) is not None:
+        elif (latest := await self.ledger.latest_account(session_path)) is not None:
             await self.bind(latest)
 
     async def bind(self, account_id: int, session_key: int | None = None) -> None:
@@ -71,7 +77,10 @@ class RequestGate:
         self.account = account_id
         if self.ledger is None:
             return
-        record, blocks = await self.ledger.bind(account_id, session_key)
+        # The file is recorded with the session's key: an account a new session is only held to
+        # (no key of its own yet) is not signed in from that file.
+        path = self.session_path if session_key is not None else None
+        record, blocks = await self.ledger.bind(account_id, session_key, path)
         for block in self._unsaved:
             await self.ledger.block(account_id, block)
         for method in self._unrecorded:

@@ -66,22 +66,30 @@ class AccountLedger:
             record = await LedgerRepo(conn).by_session(session_key)
         return record.account_id if record else None
 
-    async def latest_account(self) -> int | None:
-        """The account that sent the last request (a new session is held to it until it signs in)."""
+    async def account_for_session_path(self, session_path: str) -> int | None:
         async with read(self.engine) as conn:
-            record = await LedgerRepo(conn).latest_account()
+            record = await LedgerRepo(conn).by_session_path(session_path)
+        return record.account_id if record else None
+
+    async def latest_account(self, session_path: str | None = None) -> int | None:
+        """The account that sent the last request (a new session is held to it until it signs in);
+        with a session file, only an account signed in from that file or from one not known."""
+        async with read(self.engine) as conn:
+            record = await LedgerRepo(conn).latest_account(session_path)
         return record.account_id if record else None
 
     async def active_blocks(self, account_id: int) -> list[Block]:
         async with read(self.engine) as conn:
             return await LedgerRepo(conn).active_blocks(account_id, self.clock.now())
 
-    async def bind(self, account_id: int, session_key: int | None) -> tuple[AccountRecord, list[Block]]:
-        """Make the account known (with the session now using it); its record and blocks in force."""
+    async def bind(self, account_id: int, session_key: int | None, session_path: str | None = None,
+                   ) -> tuple[AccountRecord, list[Block]]:
+        """Make the account known (with the session, and its file, now using it); its record and
+        blocks in force."""
         async with write(self.engine) as conn:
             repo = LedgerRepo(conn)
-            if session_key is not None:
-                await repo.bind(account_id, session_key)
+            if session_key is not None or session_path is not None:
+                await repo.bind(account_id, session_key, session_path, self.clock.now())
             else:
                 await repo.bind_if_new(account_id)
             record = await repo.account(account_id)

@@ -15,6 +15,7 @@ from typing import Any
 from telethon import TelegramClient, errors
 
 from clock import RealClock
+from collector.assignment import Assigner, handover_lines
 from collector.gate import RequestGate
 from collector.ledger import AccountLedger
 from collector.pacing import Pacer, PacingConfig
@@ -122,6 +123,10 @@ async def login(settings: Any) -> int:
             code = await _login(settings, gate)
         if code == 0 and gate.account is not None and gate.ledger is not None:
             await gate.ledger.clear_fatal(gate.account)  # signed in again: collection may go on
+            assigner = Assigner(engine, gate.config, settings.collect_interval_minutes)
+            for handover in await assigner.rehome_stranded():
+                print("\n".join([f"channels of stopped account {handover.account_id}:",
+                                 *handover_lines(handover)[1:]]))
         return code
     finally:
         await engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, TextIO
 
+from collector.assignment import Handover, handover_lines
 from storage.models import Channel
 
 
@@ -14,8 +15,9 @@ class Notifier(Protocol):
 
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None: ...
 
-    async def account_stopped(self, reason: str) -> None:
-        """Telegram ended the collector account's session: collection stopped (told once)."""
+    async def account_stopped(self, reason: str, handover: Handover | None = None) -> None:
+        """Telegram ended the collector account's session: collection on it stopped, and its channels
+        went to the other accounts, or to none (`handover`); told once, in one message."""
         ...
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
@@ -43,8 +45,9 @@ class ConsoleNotifier:
             f"@{channel.username}: Telegram asked us to wait {seconds:.0f} s; postponed to a later round"
         )
 
-    async def account_stopped(self, reason: str) -> None:
-        self._say(f"collection stopped: {reason}")
+    async def account_stopped(self, reason: str, handover: Handover | None = None) -> None:
+        self._say("\n".join([f"collection stopped: {reason}",
+                             *(handover_lines(handover) if handover else [])]))
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         return None

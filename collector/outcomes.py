@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock
+from collector.assignment import Assigner
 from collector.channel_run import FloodPostponed, Stopped
 from collector.gate import RequestGate
 from collector.ledger import describe_block
@@ -35,8 +36,10 @@ UNEXPECTED_RETRIES = 3
 
 
 class RunOutcomes:
-    def __init__(self, engine: AsyncEngine, gate: RequestGate, clock: Clock, notifier: Notifier) -> None:
+    def __init__(self, engine: AsyncEngine, gate: RequestGate, clock: Clock, notifier: Notifier,
+                 assigner: Assigner) -> None:
         self.engine, self.gate, self.clock, self.notifier = engine, gate, clock, notifier
+        self.assigner = assigner
         self.fatal: str | None = None  # why the account may send nothing more, once known
 
     async def held_back(self, wake_at: Callable[[datetime], None] | None) -> bool:
@@ -64,7 +67,7 @@ class RunOutcomes:
         if isinstance(exc, AccountBlocked):
             # Stored on the channels too, so `status` and /channels show when they come next.
             async with write(self.engine) as conn:
-                await ChannelRepo(conn).postpone_all(exc.until)
+                await ChannelRepo(conn).postpone_all(exc.until, self.gate.account)
             if isinstance(exc, FloodPostponed):  # news: this run met the wait
                 await self.notifier.flood_wait_postponed(channel, exc.seconds)
             return str(exc)
@@ -108,14 +111,20 @@ class RunOutcomes:
         await self._set(channel.id, next_collection_at=later, unexpected_failures=failures)
 
     async def _stop_account(self, exc: AccountFatal) -> None:
-        """Telegram ended the account's session: nothing more is sent, admins hear it once."""
+        """Telegram ended the account's session: nothing more is sent on it, its channels go to the
+        other live accounts, and admins hear both once, in one message."""
         self.fatal = exc.reason
-        news = True
+        news, handover = True, None
         if self.gate.ledger is not None and self.gate.account is not None:
             news = await self.gate.ledger.set_fatal(self.gate.account, exc.kind, exc.reason)
+            if news:
+                handover = await self.assigner.hand_over(self.gate.account)
         log.error("collection stopped: %s", exc.reason)
+        if handover is not None and handover.moved:
+            log.warning("its %d channel(s) went to the other accounts: %s", len(handover.moved),
+                        ", ".join(f"@{m.username} to {m.account.account_id}" for m in handover.moved))
         if news:
-            await self.notifier.account_stopped(exc.reason)
+            await self.notifier.account_stopped(exc.reason, handover)
 
     async def _set(self, channel_id: int, **values: object) -> None:
         async with write(self.engine) as conn:

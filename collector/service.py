@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock
+from collector.assignment import Assigner
 from collector.capacity import Load, load_of, run_seconds
 from collector.channel_run import ChannelRunner, Tally
 from collector.gate import RequestGate
@@ -22,6 +23,7 @@ from collector.records import CollectorState, EnqueueOutcome
 from collector.refs import RefError, parse_ref
 from collector.schedule import JOB_ID, collection_time, due_again
 from collector.source import ChannelSource
+from storage.accounts import AccountRepo
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
@@ -45,7 +47,8 @@ class Collector:
         self._alive = alive or (lambda: None)
         self.interval = timedelta(minutes=interval_minutes)
         self._stop: set[int] = set()
-        self.outcomes = RunOutcomes(engine, gate, clock, notifier)
+        self.assigner = Assigner(engine, self.pacing, interval_minutes)
+        self.outcomes = RunOutcomes(engine, gate, clock, notifier, self.assigner)
         self.runner = ChannelRunner(
             engine, source, gate, clock, lambda cid: cid in self._stop,
             self._set_progress,
@@ -117,7 +120,9 @@ class Collector:
                 if await self.outcomes.held_back(self.wake_at_hook):
                     break
                 async with read(self.engine) as conn:
-                    channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried))
+                    # Its account's channels and those no account has yet (it takes them).
+                    channel = await ChannelRepo(conn).next_due(self.clock.now(), tuple(tried),
+                                                               self.gate.account)
                 await self._refresh_queue()
                 if channel is None:
                     if self._woken:
@@ -200,6 +205,8 @@ class Collector:
             flood_waits=tally.flood_waits, flood_wait_seconds=tally.flood_wait_seconds, error=error,
         )
         async with write(self.engine) as conn:
+            if channel.account_id is None and self.gate.account is not None:
+                await AccountRepo(conn).claim(channel.id, self.gate.account)
             if collected:
                 # Due again just before the job's next run, so that run is the one shown and taken.
                 await ChannelRepo(conn).update(
@@ -306,9 +313,11 @@ class Collector:
 
     async def _refresh_queue(self) -> None:
         async with read(self.engine) as conn:
-            self._queue_length = await ChannelRepo(conn).count_due(self.clock.now())
+            mine = self.gate.account
+            self._queue_length = await ChannelRepo(conn).count_due(self.clock.now(), mine)
             tracked = await ChannelRepo(conn).list_all()
-        self._dues = tuple(c.next_collection_at for c in tracked if c.status in COLLECTABLE)
+        self._dues = tuple(c.next_collection_at for c in tracked
+                           if c.status in COLLECTABLE and (mine is None or c.account_id in (None, mine)))
         await self.refresh_account()
 
     def _next_run(self) -> datetime | None:

@@ -52,10 +52,15 @@ class GatedTelegramClient(TelegramClient):
             return None
         return key.key_id - 2**64 if key.key_id >= 2**63 else key.key_id
 
+    def session_path(self) -> str | None:
+        """The session's file, as `login --session` named it; None for a session string."""
+        filename = getattr(self.session, "filename", None)
+        return str(filename) if filename else None
+
     async def connect(self) -> None:
         if self.is_connected():
             return
-        await self.gate.bind_session(self.session_key())
+        await self.gate.bind_session(self.session_key(), self.session_path())
         await self.gate.before_request(INIT)
         await super().connect()
 

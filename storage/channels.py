@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
@@ -20,6 +20,14 @@ STALE = "~"
 def public_username(stored: str) -> str:
     """The channel's public username as last known, without a stale mark."""
     return stored.split(STALE, 1)[0]
+
+
+def collected_by(account_id: int | None) -> ColumnElement[bool]:
+    """The channels an account collects: its own and those no account has yet (it takes them);
+    with no account known, every channel."""
+    if account_id is None:
+        return true()
+    return channels.c.account_id.is_(None) | (channels.c.account_id == account_id)
 
 
 class ChannelRepo:
@@ -53,11 +61,12 @@ class ChannelRepo:
         rows = await self.conn.execute(select(channels).order_by(channels.c.id))
         return [Channel.from_row(r) for r in rows]
 
-    async def next_due(self, now: datetime, exclude: tuple[int, ...] = ()) -> Channel | None:
-        """The least recently collected channel that is due, or None."""
+    async def next_due(self, now: datetime, exclude: tuple[int, ...] = (),
+                       account_id: int | None = None) -> Channel | None:
+        """The least recently collected channel that is due (of those `account_id` collects), or None."""
         stmt = (
             select(channels)
-            .where(channels.c.status.in_(COLLECTABLE))
+            .where(channels.c.status.in_(COLLECTABLE), collected_by(account_id))
             .where((channels.c.next_collection_at.is_(None)) | (channels.c.next_collection_at <= now))
             .where(channels.c.id.not_in(exclude))
             .order_by(
@@ -70,11 +79,11 @@ class ChannelRepo:
         row = (await self.conn.execute(stmt)).first()
         return Channel.from_row(row) if row else None
 
-    async def count_due(self, now: datetime) -> int:
+    async def count_due(self, now: datetime, account_id: int | None = None) -> int:
         stmt = (
             select(func.count())
             .select_from(channels)
-            .where(channels.c.status.in_(COLLECTABLE))
+            .where(channels.c.status.in_(COLLECTABLE), collected_by(account_id))
             .where((channels.c.next_collection_at.is_(None)) | (channels.c.next_collection_at <= now))
         )
         return int((await self.conn.execute(stmt)).scalar_one())
@@ -113,10 +122,11 @@ class ChannelRepo:
                 await self._update(holder.id, username=f"{username}{STALE}{holder.id}")
         await self._update(channel_id, username=username)
 
-    async def postpone_all(self, until: datetime) -> None:
-        """Make no collectable channel due before `until` (a long FloodWait survives a restart)."""
+    async def postpone_all(self, until: datetime, account_id: int | None = None) -> None:
+        """Make no collectable channel of the account due before `until` (a long FloodWait survives
+        a restart); another account's channels are not held by this one's block."""
         await self.conn.execute(
-            update(channels).where(channels.c.status.in_(COLLECTABLE))
+            update(channels).where(channels.c.status.in_(COLLECTABLE), collected_by(account_id))
             .where(channels.c.next_collection_at.is_(None) | (channels.c.next_collection_at < until))
             .values(next_collection_at=until)
         )

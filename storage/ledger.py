@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
@@ -31,6 +31,8 @@ class Block:
 class AccountRecord:
     account_id: int
     session_key: int | None
+    session_path: str | None  # the session file that signed it in; None for a session string
+    added_at: datetime | None
     last_request_at: datetime | None
     fatal_kind: str | None
     fatal_reason: str | None
@@ -58,23 +60,41 @@ class LedgerRepo:
         )).first()
         return AccountRecord(**row._mapping) if row else None
 
-    async def latest_account(self) -> AccountRecord | None:
-        """The account that sent the last request (or, when none has, the one bound last)."""
+    async def by_session_path(self, session_path: str) -> AccountRecord | None:
         row = (await self.conn.execute(
-            select(accounts).order_by(accounts.c.last_request_at.is_(None), accounts.c.last_request_at.desc(),
-                                      accounts.c.account_id.desc()).limit(1)
+            select(accounts).where(accounts.c.session_path == session_path)
         )).first()
         return AccountRecord(**row._mapping) if row else None
 
-    async def bind(self, account_id: int, session_key: int | None) -> None:
-        """The session with `session_key` belongs to `account_id` now (and to no other account)."""
+    async def latest_account(self, session_path: str | None = None) -> AccountRecord | None:
+        """The account that sent the last request (or, when none has, the one bound last); with a
+        session file, among the accounts whose session file is that one or not known."""
+        where = (accounts.c.session_path.is_(None) | (accounts.c.session_path == session_path)
+                 if session_path is not None else accounts.c.account_id.is_not(None))
+        row = (await self.conn.execute(
+            select(accounts).where(where)
+            .order_by(accounts.c.last_request_at.is_(None), accounts.c.last_request_at.desc(),
+                      accounts.c.account_id.desc()).limit(1)
+        )).first()
+        return AccountRecord(**row._mapping) if row else None
+
+    async def bind(self, account_id: int, session_key: int | None, session_path: str | None = None,
+                   now: datetime | None = None) -> None:
+        """The session with `session_key` (in the file `session_path`, when known) belongs to
+        `account_id` now (and to no other account)."""
         await self.conn.execute(update(accounts).where(accounts.c.session_key == session_key,
                                                        accounts.c.account_id != account_id)
                                 .values(session_key=None))
-        stmt = insert_for(self.conn, accounts).values(account_id=account_id, session_key=session_key)
-        await self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["account_id"], set_={"session_key": session_key}
-        ))
+        values: dict[str, object] = {"session_key": session_key}
+        if session_path is not None:
+            await self.conn.execute(update(accounts).where(accounts.c.session_path == session_path,
+                                                           accounts.c.account_id != account_id)
+                                    .values(session_path=None))
+            values["session_path"] = session_path
+        stmt = insert_for(self.conn, accounts).values(account_id=account_id, added_at=now, **values)
+        if now is not None:
+            values["added_at"] = func.coalesce(accounts.c.added_at, literal(now, accounts.c.added_at.type))
+        await self.conn.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_=values))
 
     async def request(self, account_id: int, method: str, at: datetime, keep_since: datetime) -> None:
         """One wire request; rows older than `keep_since` go, so the log stays a few days long."""

@@ -39,6 +39,7 @@ class Channel(_FromRow):
     last_collected_at: datetime | None = None
     next_collection_at: datetime | None = None
     unexpected_failures: int = 0
+    account_id: int | None = None  # the account that collects it; None until one takes it
 
     @property
     def display(self) -> str:

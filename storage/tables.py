@@ -90,6 +90,9 @@ channels = Table(
     Column("next_collection_at", UTCDateTime),
     # Runs in a row that ended on an error nobody foresaw; retried in a few later rounds, then failed.
     Column("unexpected_failures", Integer, nullable=False, server_default="0"),
+    # The Telegram account that collects it (accounts.account_id); NULL until one takes it. Access
+    # hashes are per account, so only this account's resolve gives the one stored here.
+    Column("account_id", BigInteger),
 )
 
 posts = Table(
@@ -283,6 +286,9 @@ accounts = Table(
     # Telethon's auth key id of the session last used for it, so a process knows whose ledger
     # applies before its first request.
     Column("session_key", BigInteger),
+    # The session file that signed it in (NULL for a session string), and when it was first seen.
+    Column("session_path", Text),
+    Column("added_at", UTCDateTime),
     Column("last_request_at", UTCDateTime),
     # Set when Telegram ended the account's session (AUTH_KEY_UNREGISTERED, a ban, ...).
     Column("fatal_kind", String(40)),

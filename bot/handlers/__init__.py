@@ -13,6 +13,7 @@ from aiogram import Router
 from bot.digest import handler as digest
 from bot.filters import BUTTON_IN_PRIVATE, IN_PRIVATE, IsAdmin
 from bot.handlers import (
+    accounts,
     add_channel,
     api_token,
     channels,
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         post.build_router(),
         export.build_router(),
         status.build_router(),
+        accounts.build_router(),
         remove_channel.build_router(),
         digest.build_router(),
         api_token.build_router(),

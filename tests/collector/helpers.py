@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock, VirtualClock
+from collector.assignment import Handover
 from collector.pacing import PacingConfig
 from collector.service import Collector
 from sandbox.collector import sandbox_collector
@@ -22,6 +23,7 @@ from storage.runs import RunRepo
 @dataclass
 class RecordingNotifier:
     events: list[tuple[str, str, object]] = field(default_factory=list)
+    handovers: list[Handover | None] = field(default_factory=list)
 
     async def first_collection_done(self, channel: Channel, posts_stored: int) -> None:
         self.events.append(("first", channel.username, posts_stored))
@@ -32,8 +34,9 @@ class RecordingNotifier:
     async def flood_wait_postponed(self, channel: Channel, seconds: float) -> None:
         self.events.append(("postponed", channel.username, seconds))
 
-    async def account_stopped(self, reason: str) -> None:
+    async def account_stopped(self, reason: str, handover: Handover | None = None) -> None:
         self.events.append(("stopped", "", reason))
+        self.handovers.append(handover)
 
     async def channel_collected(self, channel: Channel, run_id: int) -> None:
         self.events.append(("collected", channel.username, run_id))

@@ -168,3 +168,53 @@ async def test_a_new_session_is_held_to_the_known_account_until_it_signs_in(
     await fresh.bind_session(77)  # a session file the ledger has never seen (a new `login`)
     with pytest.raises(AccountBlocked):
         await fresh.before_request("help.GetConfig")
+
+
+async def test_two_accounts_in_one_database_keep_their_own_blocks_and_request_gaps(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    other = 6160
+    clock = VirtualClock(now)
+    a, b = gate(engine, clock), gate(engine, clock)
+    await a.bind_session(42, "data/pulse.session")
+    await a.bind(ACCOUNT, session_key=42)
+    await b.bind_session(43, "data/acc2.session")
+    await b.bind(other, session_key=43)
+    await b.before_request(HISTORY)  # B's last request: t = 0
+    clock.advance(0.5)
+    await a.before_request(HISTORY)  # A's: t = 0.5, answered with a two-hour FloodWait
+    await a.flood_wait(HISTORY, 7200)
+    await b.before_request(HISTORY)  # B is not held, and its gap is from its own last request
+    assert clock.sleeps == pytest.approx([0.5])
+    clock.advance(0.25)
+    # Restarted processes: each session finds its own account's ledger.
+    a2, b2 = gate(engine, clock), gate(engine, clock)
+    await a2.bind_session(42, "data/pulse.session")
+    await b2.bind_session(43, "data/acc2.session")
+    assert (a2.account, b2.account) == (ACCOUNT, other)
+    with pytest.raises(AccountBlocked, match="7200 s FloodWait on GetHistory"):
+        await a2.before_request(HISTORY)
+    await b2.before_request(HISTORY)  # B's last request was at t = 1.0: 0.75 s of its gap left
+    assert clock.sleeps == pytest.approx([0.5, 0.75])
+    ledger = AccountLedger(engine, clock)
+    assert describe(await ledger.summary(other)).endswith("0 FloodWaits today, 0 resolves today, no block")
+    assert describe(await ledger.summary(ACCOUNT)).startswith("account: blocked until 14:0")
+
+
+async def test_a_new_session_file_is_not_held_to_an_account_signed_in_from_another_file(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    clock = VirtualClock(now)
+    a = gate(engine, clock)
+    await a.bind_session(42, "data/pulse.session")
+    await a.bind(ACCOUNT, session_key=42)
+    await a.before_request(HISTORY)
+    await a.flood_wait(HISTORY, 7200)
+    same_file = gate(engine, clock)  # a new log-in on the same file: maybe the same account
+    await same_file.bind_session(44, "data/pulse.session")
+    assert same_file.account == ACCOUNT
+    another = gate(engine, clock)  # `login --session data/acc2.session`: another account's
+    await another.bind_session(45, "data/acc2.session")
+    assert another.account is None
+    await another.before_request("help.GetConfig")
+    assert another.sent == 1
