@@ -174,7 +174,9 @@ async def test_the_summary_names_the_run_that_collects_a_recently_collected_chan
         channel, _ = await ChannelRepo(conn).add("@pulse_tech", "pulse_tech", None, now - timedelta(hours=1))
         await ChannelRepo(conn).update(
             channel.id, status="active", last_collected_at=now - timedelta(minutes=5),
-            next_collection_at=now + timedelta(minutes=30),
+            # Due before the job's next run but not at start-up: 100 h on the fast clock is 12 min
+            # of wall time, which no start-up takes (30 min was 3.6 s, which a loaded one did).
+            next_collection_at=now + timedelta(hours=100),
         )
     await engine.dispose()
     app = await start_app(wiring)
