@@ -1,0 +1,62 @@
+"""The `collector` role's worker: procrastinate hands it the `collect_channel` jobs of its account's
+queue, one at a time, and the in-process Collector runs each channel exactly as `run` does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from procrastinate import App
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collector.schedule import JOB_ID, upcoming_run
+from collector.service import Collector
+from collector.tasks import defer_collect, register_collect, retry_stalled
+from storage.channels import ChannelRepo
+from storage.db import read
+from storage.schedule import ScheduleRepo
+
+log = logging.getLogger("collector.worker")
+
+
+class QueueWorker:
+    def __init__(self, collector: Collector, app: App, engine: AsyncEngine, queue: str) -> None:
+        self.collector, self.app, self.engine, self.queue = collector, app, engine, queue
+        register_collect(app, self.collect)
+
+    async def collect(self, channel_id: int) -> None:
+        """One job: the channel's run, due again just before the bot's next round."""
+        await self._follow_schedule()
+        try:
+            await self.collector.collect_channel(channel_id)
+        except asyncio.CancelledError:
+            # Stopped mid-channel: the run is recorded as cancelled with what it stored; the channel
+            # goes back to the queue, for this account's next collector.
+            await asyncio.shield(self._requeue(channel_id))
+            raise
+
+    async def run(self) -> None:
+        """Requeue what a dead collector of this queue left, then work until cancelled."""
+        if retried := await retry_stalled(self.app, self.queue):
+            log.warning("%d job(s) of a collector that stopped mid-channel queued again", retried)
+        # A stop cancels the job in hand at once (shutdown_graceful_timeout=0): `run` does the same.
+        await self.app.run_worker_async(queues=[self.queue], concurrency=1, install_signal_handlers=False,
+                                        shutdown_graceful_timeout=0, name=f"collector {self.queue}")
+
+    async def _follow_schedule(self) -> None:
+        """The bot's round schedule, recorded in the database, so a channel collected here falls due
+        just before the bot's next round (not an interval after it)."""
+        async with read(self.engine) as conn:
+            schedule = await ScheduleRepo(conn).get(JOB_ID)
+        if schedule is None or schedule.next_run_at is None:
+            self.collector.next_run_hook = None
+            return
+        upcoming = upcoming_run(schedule.next_run_at, self.collector.clock.now(), schedule.interval)
+        self.collector.interval = schedule.interval
+        self.collector.next_run_hook = lambda: upcoming
+
+    async def _requeue(self, channel_id: int) -> None:
+        async with read(self.engine) as conn:
+            channel = await ChannelRepo(conn).get(channel_id)
+        if channel is not None:
+            await defer_collect(self.app, channel)
