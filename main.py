@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -124,6 +125,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_command(settings, sandbox=args.sandbox)
 
 
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    from app.split_launch import bot_command
+
+    return bot_command(settings, sandbox=args.sandbox)
+
+
+def cmd_collector(args: argparse.Namespace, settings: Settings) -> int:
+    from app.split_launch import collector_command
+
+    return collector_command(settings, sandbox=args.sandbox)
+
+
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from app.tokens import token_command
 
@@ -159,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", action="store_true",
                    help="offline: the sandbox Telegram and a local Bot API server (development, drills)")
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser(
+        "bot", help="PostgreSQL only: the bot and the scheduler; collectors collect (see `collector`)",
+        description="The bot, digests, alerts and the scheduler that queues due channels for the "
+        "`collector` processes; it tells admins what they report. Needs PostgreSQL (DATABASE_URL).",
+    )
+    p.add_argument("--sandbox", action="store_true",
+                   help="offline: a local Bot API server and the sandbox clock (drills, tests)")
+    p.set_defaults(handler=cmd_bot)
+
+    p = sub.add_parser(
+        "collector", help="PostgreSQL only: one Telegram account's collector, fed by `bot`",
+        description="Takes the channels the `bot` process queues for this account, one at a time, "
+        "paced as `run` paces them. Needs PostgreSQL (DATABASE_URL).",
+    )
+    p.add_argument("--session", help="the account's Telethon session file (default: TELEGRAM_SESSION)")
+    p.add_argument("--sandbox", action="store_true", help="offline: the sandbox Telegram (drills, tests)")
+    p.set_defaults(handler=cmd_collector)
 
     p = sub.add_parser(
         "login", help="sign the collector's Telegram account in (interactive, once)",
@@ -243,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(f"settings: {line}", file=sys.stderr)
         return 2
+    if getattr(args, "session", None):
+        settings = settings.model_copy(update={"telegram_session": Path(args.session)})
     configure_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     missing = [] if getattr(args, "sandbox", False) else settings.missing_for(args.command)
     if missing:
