@@ -39,6 +39,8 @@ class QueuedCollector:
         self.interval = timedelta(minutes=interval_minutes)
         self.ledger = AccountLedger(engine, clock)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._draining = False
+        self._woken = False
         self._running: dict[int, str] = {}  # channel id → username, as last read
         self._queued = 0  # jobs waiting in the queues
         self._due_now = 0
@@ -71,6 +73,9 @@ class QueuedCollector:
 
     def wake(self) -> None:
         """Hand out the due channels now (through the scheduler's job when there is one)."""
+        self._woken = True
+        if self._draining:
+            return  # the round under way goes round once more
         if self.wake_hook is not None:
             self.wake_hook()
             return
@@ -80,6 +85,21 @@ class QueuedCollector:
 
     async def drain(self) -> None:
         """The `collect` job: requeue dead collectors' jobs, then queue every due channel once."""
+        if self._draining:
+            self._woken = True
+            return
+        self._draining = True
+        try:
+            while True:
+                # A wake during the round would be skipped by the scheduler as an overlapping run.
+                self._woken = False
+                await self._round()
+                if not self._woken:
+                    break
+        finally:
+            self._draining = False
+
+    async def _round(self) -> None:
         await retry_stalled(self.app)
         async with read(self.engine) as conn:
             due = await ChannelRepo(conn).list_due(self.clock.now())

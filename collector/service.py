@@ -144,8 +144,11 @@ class Collector:
             channel = await ChannelRepo(conn).get(channel_id)
         now = self.clock.now()
         if channel is None or channel.status not in COLLECTABLE:
+            log.info("channel %s: paused or removed since it was queued; skipped", channel_id)
             return False
         if channel.next_collection_at is not None and channel.next_collection_at > now:
+            log.info("@%s: not due until %s (collected since it was queued); skipped",
+                     channel.username, f"{channel.next_collection_at:%Y-%m-%d %H:%M:%S}")
             return False
         self._draining = True
         self._alive()
