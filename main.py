@@ -31,7 +31,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.check:
         from app.health import check_command
 
-        return asyncio.run(check_command(settings, now=datetime.now(UTC)))
+        return asyncio.run(check_command(settings, now=datetime.now(UTC), role=args.role))
     return asyncio.run(status_command(settings, as_json=args.json, now=datetime.now(UTC)))
 
 
@@ -230,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--json", action="store_true", help="as JSON, for scripts")
     shown.add_argument("--check", action="store_true",
                        help="health check: one line, exit 1 when the running process's heartbeat is stale")
+    p.add_argument("--role", choices=["bot", "collector"],
+                   help="with --check, in the split: only the `bot` process, or this machine's collector")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("backup", help="a consistent copy of the SQLite database, safe while the app runs")

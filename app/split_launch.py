@@ -56,7 +56,8 @@ def _needs_postgres(command: str, settings: Settings) -> bool:
 
 
 def _sandbox(settings: Settings) -> tuple[Settings, Knobs]:
-    """The sandbox's own database and knobs; every role of one sandbox needs the same anchor."""
+    """The sandbox's own database and knobs; the roles of one sandbox share one timeline, so they
+    need the same SANDBOX_ANCHOR and SANDBOX_TIME_SCALE."""
     from app.sandbox_wiring import BANNER, Knobs
 
     say(BANNER)
@@ -67,7 +68,8 @@ def _sandbox(settings: Settings) -> tuple[Settings, Knobs]:
         # The bot's and the collectors' sandbox clocks must agree on one timeline.
         hour = time.time() // 3600 * 3600
         knobs = dataclasses.replace(knobs, anchor=hour)
-        say(f"SANDBOX: SANDBOX_ANCHOR={hour:.0f} (the hour's start; give every role the same one)")
+        say(f"SANDBOX: SANDBOX_ANCHOR={hour:.0f} (the hour's start; every role needs the same anchor "
+            "and time scale)")
     return settings.model_copy(update={"database_url": url}), knobs
 
 
