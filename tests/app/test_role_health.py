@@ -25,6 +25,7 @@ async def test_each_role_is_judged_by_its_own_heartbeat(engine, db_url: str, now
         out = io.StringIO()
         codes[role] = await check_command(settings, now, out, role=role)
         lines[role] = out.getvalue().strip()
-    assert codes["bot"] == 0 and lines["bot"] == "healthy: bot polling 20s ago, scheduler tick 10s ago (pid 7)"
+    assert codes["bot"] == 0
+    assert lines["bot"] == "healthy: bot polling 20s ago, scheduler tick 10s ago (pid 7)"
     assert codes["collector"] == 1 and lines["collector"].startswith("unhealthy: no ChannelPulse process")
     assert codes[None] == 1

@@ -31,7 +31,7 @@ from storage.channels import ChannelRepo
 from storage.db import read
 from storage.migrate import open_database
 from storage.runs import RunRepo
-from tests.collector.helpers import RecordingNotifier
+from tests.collector.helpers import HoldingClock, RecordingNotifier
 
 ADMIN = 4242
 HANG_GUARD = 120  # seconds; a loaded machine is slow, never this slow
@@ -138,3 +138,27 @@ async def test_a_collectors_news_reaches_the_admin_through_the_bots_queue(queue:
     assert len(texts) == 2
     assert "First collection of" in texts[0] and "37 posts stored" in texts[0]
     assert texts[1] == "⛔ Collection stopped: Telegram ended the session (AUTH_KEY_UNREGISTERED)"
+
+
+async def test_a_collector_stopped_mid_channel_queues_it_again_and_status_showed_it(queue: Queue) -> None:
+    bot = bot_side(queue)
+    [added] = await bot.enqueue(["@pulse_news"], added_by=None)
+    await bot.drain()
+    clock = HoldingClock(queue.clock.now(), hold_at=12)  # a pause a dozen messages into the page
+    collector, _ = sandbox_collector(queue.engine, clock, notifier=RecordingNotifier())
+    app = build_task_app(queue.url)
+    async with app.open_async():
+        working = asyncio.create_task(QueueWorker(collector, app, queue.engine, queue_for()).run())
+        await asyncio.wait_for(clock.held.wait(), HANG_GUARD)
+        await bot.refresh_account()
+        during = bot.state()
+        working.cancel()  # what SIGTERM does to the collector process
+        await asyncio.gather(working, return_exceptions=True)
+    assert during.collecting and during.channel == "pulse_news"
+    async with read(queue.engine) as conn:
+        [run] = await RunRepo(conn).recent()
+        channel = await ChannelRepo(conn).get(added.channel.id)
+    assert run.error == "cancelled mid-run; stored posts are kept" and run.fetched > 0
+    assert channel is not None and channel.last_collected_at is None  # still due
+    todo = list(await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK, status="todo"))
+    assert [j.task_kwargs["channel_id"] for j in todo] == [added.channel.id]
