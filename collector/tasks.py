@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
 from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 
@@ -103,6 +103,10 @@ async def retry_stalled(app: App, queue: str | None = None) -> int:
             await app.job_manager.retry_job(job)
         except UniqueViolation:
             await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            continue
+        except ConnectorException as exc:
+            # Another process (the bot, or a collector starting) requeued it a moment before.
+            log.info("job %s was requeued elsewhere: %s", job.id, exc)
             continue
         log.warning("a collector stopped mid-channel (job %s, %s): queued again", job.id, job.task_kwargs)
         retried += 1

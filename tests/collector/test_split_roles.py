@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from procrastinate import App as TaskApp
 from pydantic import SecretStr
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot
@@ -22,7 +23,15 @@ from clock import VirtualClock
 from collector.pacing import PacingConfig
 from collector.queued import QueuedCollector
 from collector.queued_notifier import QueuedNotifier, deliver_notice
-from collector.tasks import BOT_QUEUE, COLLECT_TASK, build_task_app, queue_for, register_notify
+from collector.tasks import (
+    BOT_QUEUE,
+    COLLECT_TASK,
+    build_task_app,
+    defer_collect,
+    queue_for,
+    register_notify,
+    retry_stalled,
+)
 from collector.worker import QueueWorker
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.collector import sandbox_collector
@@ -162,3 +171,38 @@ async def test_a_collector_stopped_mid_channel_queues_it_again_and_status_showed
     assert channel is not None and channel.last_collected_at is None  # still due
     todo = list(await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK, status="todo"))
     assert [j.task_kwargs["channel_id"] for j in todo] == [added.channel.id]
+
+
+async def _take_and_die(q: Queue) -> int:
+    """A collector takes the queue's job and dies: its worker's heartbeat is ten minutes old."""
+    worker = await q.app.job_manager.register_worker()
+    job = await q.app.job_manager.fetch_job(queues=[queue_for()], worker_id=worker)
+    assert job is not None and job.id is not None
+    async with q.engine.begin() as conn:
+        await conn.execute(text("UPDATE procrastinate_workers "
+                                "SET last_heartbeat = last_heartbeat - interval '10 minutes'"))
+    return job.id
+
+
+async def test_a_dead_collectors_job_is_queued_again_once(queue: Queue) -> None:
+    bot = bot_side(queue)
+    [added] = await bot.enqueue(["@pulse_news"], added_by=None)
+    await bot.drain()
+    job_id = await _take_and_die(queue)
+    assert await retry_stalled(queue.app) == 1
+    assert await retry_stalled(queue.app) == 0  # the bot's next check, or a collector starting
+    [job] = await queue.app.job_manager.list_jobs_async(id=job_id)
+    assert job.status == "todo" and job.task_kwargs == {"channel_id": added.channel.id}
+
+
+async def test_a_dead_collectors_job_gives_way_to_the_channel_queued_again(queue: Queue) -> None:
+    bot = bot_side(queue)
+    [added] = await bot.enqueue(["@pulse_news"], added_by=None)
+    await bot.drain()
+    dead = await _take_and_die(queue)
+    # Queued again while its job still looked alive (a round runs retry_stalled first, so this is
+    # the queue as a round that came just before the heartbeat went stale leaves it).
+    assert await defer_collect(queue.app, added.channel)
+    assert await retry_stalled(queue.app) == 0
+    jobs = {j.id: j.status for j in await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK)}
+    assert jobs.pop(dead) == "failed" and list(jobs.values()) == ["todo"]
