@@ -48,6 +48,7 @@ class BotRole:
                           id=STALLED_JOB_ID, replace_existing=True, max_instances=1, coalesce=True)
         self._worker = asyncio.create_task(self.task_app.run_worker_async(
             queues=[BOT_QUEUE], concurrency=1, install_signal_handlers=False, name="bot",
+            delete_jobs="successful",  # a delivered notice needs no row; a failed one stays to be seen
         ))
 
     async def stop(self) -> None:

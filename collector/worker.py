@@ -40,8 +40,10 @@ class QueueWorker:
         if retried := await retry_stalled(self.app, self.queue):
             log.warning("%d job(s) of a collector that stopped mid-channel queued again", retried)
         # A stop cancels the job in hand at once (shutdown_graceful_timeout=0): `run` does the same.
+        # Done jobs are deleted (the runs table is the record); failed ones stay to be looked at.
         await self.app.run_worker_async(queues=[self.queue], concurrency=1, install_signal_handlers=False,
-                                        shutdown_graceful_timeout=0, name=f"collector {self.queue}")
+                                        shutdown_graceful_timeout=0, name=f"collector {self.queue}",
+                                        delete_jobs="successful")
 
     async def _follow_schedule(self) -> None:
         """The bot's round schedule, recorded in the database, so a channel collected here falls due
