@@ -50,9 +50,16 @@ class BotRole:
             queues=[BOT_QUEUE], concurrency=1, install_signal_handlers=False, name="bot",
             delete_jobs="successful",  # a delivered notice needs no row; a failed one stays to be seen
         ))
+        self._worker.add_done_callback(_worker_ended)
 
     async def stop(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
+
+
+def _worker_ended(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("the bot's queue worker stopped (%s): collectors' news waits in the queue until the bot "
+                  "restarts", exc)

@@ -182,7 +182,8 @@ async def _take_and_die(q: Queue) -> int:
     assert job is not None and job.id is not None
     async with q.engine.begin() as conn:
         await conn.execute(text("UPDATE procrastinate_workers "
-                                "SET last_heartbeat = last_heartbeat - interval '10 minutes'"))
+                                "SET last_heartbeat = last_heartbeat - interval '10 minutes' WHERE id = :id"),
+                           {"id": worker})
     return job.id
 
 
