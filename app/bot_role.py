@@ -18,7 +18,7 @@ from clock import Clock
 from collector.pacing import PacingConfig
 from collector.queued import QueuedCollector
 from collector.queued_notifier import deliver_notice
-from collector.tasks import BOT_QUEUE, register_notify, retry_stalled
+from collector.tasks import BOT_QUEUE, STALLED_AFTER_SECONDS, register_notify, retry_stalled
 from settings import Settings
 
 log = logging.getLogger("app.bot")
@@ -49,6 +49,7 @@ class BotRole:
         self._worker = asyncio.create_task(self.task_app.run_worker_async(
             queues=[BOT_QUEUE], concurrency=1, install_signal_handlers=False, name="bot",
             delete_jobs="successful",  # a delivered notice needs no row; a failed one stays to be seen
+            stalled_worker_timeout=STALLED_AFTER_SECONDS,
         ))
         self._worker.add_done_callback(_worker_ended)
 

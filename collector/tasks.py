@@ -25,7 +25,10 @@ COLLECT_TASK = "collect_channel"
 NOTIFY_TASK = "notify_admins"
 BOT_QUEUE = "bot"
 DEFAULT_ACCOUNT = "account-default"
-# A worker whose heartbeat (procrastinate's, every 10 s) is older than this died: its job is retried.
+# A worker whose heartbeat (procrastinate's, every 10 s) is older than this died: its job is retried,
+# and a worker starting prunes its row. Every worker we start uses this one figure: procrastinate's
+# default prune (30 s) is shorter, and a worker pruned while alive loses the account lock's guarantee
+# (its job counts as stalled and may be retried while it still runs).
 STALLED_AFTER_SECONDS = 60
 
 SPLIT_NEEDS_POSTGRES = (

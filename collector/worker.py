@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collector.schedule import JOB_ID, upcoming_run
 from collector.service import Collector
-from collector.tasks import defer_collect, register_collect, retry_stalled
+from collector.tasks import STALLED_AFTER_SECONDS, defer_collect, register_collect, retry_stalled
 from storage.channels import ChannelRepo
 from storage.db import read
 from storage.schedule import ScheduleRepo
@@ -41,9 +41,11 @@ class QueueWorker:
             log.warning("%d job(s) of a collector that stopped mid-channel queued again", retried)
         # A stop cancels the job in hand at once (shutdown_graceful_timeout=0): `run` does the same.
         # Done jobs are deleted (the runs table is the record); failed ones stay to be looked at.
-        await self.app.run_worker_async(queues=[self.queue], concurrency=1, install_signal_handlers=False,
-                                        shutdown_graceful_timeout=0, name=f"collector {self.queue}",
-                                        delete_jobs="successful")
+        await self.app.run_worker_async(
+            queues=[self.queue], concurrency=1, install_signal_handlers=False, shutdown_graceful_timeout=0,
+            name=f"collector {self.queue}", delete_jobs="successful",
+            stalled_worker_timeout=STALLED_AFTER_SECONDS,
+        )
 
     async def _follow_schedule(self) -> None:
         """The bot's round schedule, recorded in the database, so a channel collected here falls due
