@@ -31,7 +31,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.check:
         from app.health import check_command
 
-        return asyncio.run(check_command(settings, now=datetime.now(UTC)))
+        return asyncio.run(check_command(settings, now=datetime.now(UTC), role=args.role))
     return asyncio.run(status_command(settings, as_json=args.json, now=datetime.now(UTC)))
 
 
@@ -131,6 +131,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_command(settings, sandbox=args.sandbox)
 
 
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    from app.split_launch import bot_command
+
+    return bot_command(settings, sandbox=args.sandbox)
+
+
+def cmd_collector(args: argparse.Namespace, settings: Settings) -> int:
+    from app.split_launch import collector_command
+
+    return collector_command(settings, sandbox=args.sandbox)
+
+
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from app.tokens import token_command
 
@@ -166,6 +178,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", action="store_true",
                    help="offline: the sandbox Telegram and a local Bot API server (development, drills)")
     p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser(
+        "bot", help="PostgreSQL only: the bot and the scheduler; collectors collect (see `collector`)",
+        description="The bot, digests, alerts and the scheduler that queues due channels for the "
+        "`collector` processes; it tells admins what they report. Needs PostgreSQL (DATABASE_URL).",
+    )
+    p.add_argument("--sandbox", action="store_true",
+                   help="offline: a local Bot API server and the sandbox clock (drills, tests)")
+    p.set_defaults(handler=cmd_bot)
+
+    p = sub.add_parser(
+        "collector", help="PostgreSQL only: one Telegram account's collector, fed by `bot`",
+        description="Takes the channels the `bot` process queues for this account, one at a time, "
+        "paced as `run` paces them. Needs PostgreSQL (DATABASE_URL).",
+    )
+    p.add_argument("--session", type=Path, metavar="FILE",
+                   help="the account's Telethon session file (default: TELEGRAM_SESSION)")
+    p.add_argument("--sandbox", action="store_true", help="offline: the sandbox Telegram (drills, tests)")
+    p.set_defaults(handler=cmd_collector)
 
     p = sub.add_parser(
         "login", help="sign the collector's Telegram account in (interactive, once)",
@@ -213,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--json", action="store_true", help="as JSON, for scripts")
     shown.add_argument("--check", action="store_true",
                        help="health check: one line, exit 1 when the running process's heartbeat is stale")
+    p.add_argument("--role", choices=["bot", "collector"],
+                   help="with --check, in the split: only the `bot` process, or this machine's collector")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("backup", help="a consistent copy of the SQLite database, safe while the app runs")

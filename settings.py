@@ -221,6 +221,9 @@ COMMAND_NEEDS: dict[str, tuple[str, ...]] = {
     "run": ("bot", "admins", "api"),
     "collect": ("api", "session"),
     "login": ("api",),
+    "bot": ("bot", "admins"),
+    # `collector` checks its session in app/wiring.py, as `run` does.
+    "collector": ("api",),
 }
 
 

@@ -48,8 +48,21 @@ def health_line(beats: list[Heartbeat], now: datetime, process: str = "unknown")
     return True, f"healthy: {fresh} (pid {pids})"
 
 
-async def check_command(settings: Settings, now: datetime, out: IO[str] | None = None) -> int:
-    """Print the health line; 0 when every component of the running process is fresh, else 1."""
+def of_role(beats: list[Heartbeat], role: str | None) -> list[Heartbeat]:
+    """The heartbeat rows of one role of the split: the bot's scheduler and polling, or the
+    collectors' own rows (`run` writes all of its components; no role means every row)."""
+    if role == "bot":
+        return [b for b in beats if b.component in ("scheduler", "polling")]
+    if role == "collector":
+        return [b for b in beats if b.component.startswith("collector")]
+    return beats
+
+
+async def check_command(
+    settings: Settings, now: datetime, out: IO[str] | None = None, role: str | None = None,
+) -> int:
+    """Print the health line; 0 when every component of the running process (or of `role`, in the
+    split) is fresh, else 1."""
     out = out if out is not None else sys.stdout
     try:
         engine = await open_or_explain(settings.database_url)
@@ -61,7 +74,8 @@ async def check_command(settings: Settings, now: datetime, out: IO[str] | None =
             beats = await HeartbeatRepo(conn).list()
     finally:
         await engine.dispose()
-    process, _ = process_of(settings.telegram_session)
-    healthy, line = health_line(beats, now, process)
+    # The bot role holds no Telegram session: only its heartbeat tells whether it runs.
+    process = "unknown" if role == "bot" else process_of(settings.telegram_session)[0]
+    healthy, line = health_line(of_role(beats, role), now, process)
     print(line, file=out)
     return 0 if healthy else 1

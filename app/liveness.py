@@ -55,8 +55,12 @@ class Liveness:
     """The last sign of life of each component, on the wall clock (another process compares it
     with its own); every component counts as alive when the process starts."""
 
-    def __init__(self, clock: Clock, limits: dict[str, timedelta], pid: int | None = None) -> None:
-        self.clock, self.limits = clock, limits
+    def __init__(
+        self, clock: Clock, limits: dict[str, timedelta], pid: int | None = None, ticker: str = SCHEDULER,
+    ) -> None:
+        """`ticker`: the component whose life is the writing itself (a scheduler's tick, or a
+        collector process's own loop)."""
+        self.clock, self.limits, self.ticker = clock, limits, ticker
         self.pid = os.getpid() if pid is None else pid
         started = clock.now()
         self.marks = dict.fromkeys(limits, started)
@@ -68,8 +72,8 @@ class Liveness:
         return [Heartbeat(c, at, self.limits[c], self.pid) for c, at in self.marks.items()]
 
     async def record(self, engine: AsyncEngine) -> None:
-        """Write every component's last sign of life (the scheduler's is now)."""
-        self.mark(SCHEDULER)
+        """Write every component's last sign of life (the ticker's is now)."""
+        self.mark(self.ticker)
         try:
             async with write(engine) as conn:
                 for beat in self.beats():

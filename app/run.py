@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError
@@ -26,6 +26,7 @@ from bot.app import BotStartupError, check_token, create_bot, create_dispatcher
 from bot.digest.jobs import JOB_PREFIX, schedule_digests
 from bot.notifier import BotNotifier
 from clock import Clock, RealClock
+from collector.control import CollectorControl
 from collector.job import JOB_ID, schedule_collection
 from collector.pacing import PacingConfig
 from collector.service import Collector
@@ -48,9 +49,10 @@ class App:
     bot: Bot
     username: str
     scheduler: AsyncIOScheduler
-    collector: Collector
+    collector: CollectorControl
     dispatcher: Dispatcher
     liveness: Liveness
+    role: SplitRole | None = None  # the `bot` role's queue side; None in `run`
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll for updates until `stop` is set (or polling ends by itself)."""
@@ -73,6 +75,8 @@ class App:
         """Stop what start_app started: drain, scheduler, bot session, engine (the Wiring's owner
         closes the Telegram side, which may outlive a failed start)."""
         self.scheduler.pause()  # no new job starts while the rest stops
+        if self.role is not None:
+            await self.role.stop()
         # Cancelling the drain is handled in the collector: the post in hand is committed or rolled
         # back whole, and the run is recorded as cancelled.
         await self.collector.aclose()
@@ -83,12 +87,28 @@ class App:
         await self.engine.dispose()
 
 
-async def start_app(wiring: Wiring, wall_clock: Clock | None = None) -> App:
+class SplitRole(Protocol):
+    """The `bot` role's side of the queue (app/bot_role.py): its collector hands channels out."""
+
+    components: tuple[str, ...]  # what its heartbeat covers
+
+    def make_collector(self, engine: AsyncEngine, notifier: BotNotifier) -> CollectorControl: ...
+
+    async def start(self, scheduler: AsyncIOScheduler) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def start_app(wiring: Wiring, wall_clock: Clock | None = None, role: SplitRole | None = None) -> App:
     """Run the start-up checks, then build and start everything but polling; StartupError on failure.
     The heartbeat is on `wall_clock` (the system's), which `status --check` compares with from
-    another process, also when the collector runs on the sandbox's faster clock."""
+    another process, also when the collector runs on the sandbox's faster clock. With `role` (the
+    `bot` role) channels are handed to collector processes instead of collected here."""
     settings = wiring.settings
-    liveness = Liveness(wall_clock or RealClock(), stale_limits(settings))
+    limits = stale_limits(settings)
+    if role is not None:
+        limits = {c: limits[c] for c in role.components}
+    liveness = Liveness(wall_clock or RealClock(), limits)
     engine = await _open(settings.database_url)
     try:
         bot = _bot(settings)
@@ -99,8 +119,13 @@ async def start_app(wiring: Wiring, wall_clock: Clock | None = None) -> App:
         username = await check_token(bot)
         bot.session.middleware(PollingBeat(liveness))
         notifier = BotNotifier(bot, engine, settings, wiring.clock)
-        collector = Collector(engine, wiring.source, wiring.gate, wiring.clock, notifier,
-                              settings.collect_interval_minutes, alive=lambda: liveness.mark(COLLECTION))
+        collector: CollectorControl
+        if role is not None:
+            collector = role.make_collector(engine, notifier)
+        else:
+            assert wiring.source is not None and wiring.gate is not None
+            collector = Collector(engine, wiring.source, wiring.gate, wiring.clock, notifier,
+                                  settings.collect_interval_minutes, alive=lambda: liveness.mark(COLLECTION))
         scheduler = AsyncIOScheduler(timezone=UTC)
         schedule_collection(scheduler, collector, settings.collect_interval_minutes)
         retry_collection_when_locked(scheduler, collector.drain)
@@ -119,8 +144,10 @@ async def start_app(wiring: Wiring, wall_clock: Clock | None = None) -> App:
         raise
     logging.getLogger("apscheduler.executors.default").addFilter(_drop_shutdown_cancel)
     await liveness.record(engine)  # alive from the start; the scheduler writes it every tick
+    if role is not None:
+        await role.start(scheduler)
     scheduler.start()
-    return App(wiring, engine, bot, username, scheduler, collector, dispatcher, liveness)
+    return App(wiring, engine, bot, username, scheduler, collector, dispatcher, liveness, role)
 
 
 async def summary(app: App) -> list[str]:
@@ -236,6 +263,7 @@ API_NOTE = "python main.py token create --name NAME for a token"
 async def run_until_stopped(
     wiring: Wiring, stop: asyncio.Event, say: Callable[[str], None],
     started: Callable[[App], Awaitable[None]] | None = None, api_note: str = API_NOTE,
+    role: SplitRole | None = None,
 ) -> int:
     """Start, print the summary, serve until `stop`, close; 0 on a clean stop, 2 on a failed check.
 
@@ -243,7 +271,7 @@ async def run_until_stopped(
     `api_note` follows the API's address in the summary.
     """
     try:
-        app = await start_app(wiring)
+        app = await start_app(wiring, role=role)
     except StartupError as exc:
         say(str(exc))
         return 2

@@ -131,3 +131,19 @@ async def collect_sandbox_wiring(settings: Settings) -> Wiring:
     gate, engine = await open_gate(settings, clock)
     await gate.bind(ACCOUNT_ID)
     return Wiring(settings, SandboxTelegram(clock, gate=gate), gate, clock, engine.dispose, sandbox=True)
+
+
+async def collector_sandbox_wiring(settings: Settings, knobs: Knobs) -> Wiring:
+    """`collector --sandbox`: the sandbox Telegram with the knobs' faults on the sandbox clock, and no
+    Bot API (a collector tells admins through the bot process)."""
+    from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
+
+    clock = sandbox_clock(knobs)
+    gate, engine = await open_gate(settings, clock)
+    source = SandboxTelegram(clock, gate=gate)
+    await gate.bind(ACCOUNT_ID)
+    for kind, seconds, times in knobs.floods:
+        source.inject_flood_wait(kind, seconds, times)
+    for kind, times in knobs.disconnects:
+        source.inject_disconnect(kind, times)
+    return Wiring(settings, source, gate, clock, engine.dispose, sandbox=True)

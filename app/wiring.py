@@ -31,8 +31,9 @@ class Wiring:
     """What differs between production and the sandbox; everything else is built the same way."""
 
     settings: Settings  # the effective settings (the sandbox swaps the token and BOT_API_URL)
-    source: ChannelSource  # sends every request through `gate`
-    gate: RequestGate
+    # Sends every request through `gate`; both None in the `bot` role, which sends nothing to Telegram.
+    source: ChannelSource | None
+    gate: RequestGate | None
     clock: Clock
     close: Callable[[], Awaitable[None]]  # close the Telegram side (client, sandbox servers, ledger)
     sandbox: bool = False

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from collector.schedule import JOB_ID, clock_rate, on_clock
 from collector.service import Collector
 
+if TYPE_CHECKING:
+    from collector.queued import QueuedCollector
+
 # A run that could not start on time (a long drain, a suspended laptop) still runs when it can.
 MISFIRE_GRACE_SECONDS = 3600
 
 
-def schedule_collection(scheduler: AsyncIOScheduler, collector: Collector, interval_minutes: int) -> None:
-    """Add the `collect` job (one instance at a time) and route `collector.wake()` through it."""
+def schedule_collection(
+    scheduler: AsyncIOScheduler, collector: Collector | QueuedCollector, interval_minutes: int,
+) -> None:
+    """Add the `collect` job (one instance at a time) and route `collector.wake()` through it: the
+    in-process collector drains its queue there, the `bot` role's hands the due channels out."""
     job = scheduler.add_job(
         collector.drain, "interval", minutes=interval_minutes, id=JOB_ID, replace_existing=True,
         max_instances=1, coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS,

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clock import Clock
 from collector.assignment import Assigner
 from collector.capacity import Load, load_of, run_seconds
+from collector.channel_admin import add_channels, pause_channel, remove_channel, resume_channel
 from collector.channel_run import ChannelRunner, Tally
 from collector.gate import RequestGate
 from collector.ledger import AccountSummary
 from collector.notifier import Notifier
 from collector.outcomes import RunOutcomes
 from collector.records import CollectorState, EnqueueOutcome
-from collector.refs import RefError, parse_ref
 from collector.schedule import JOB_ID, collection_time, due_again
 from collector.source import ChannelSource
 from storage.accounts import AccountRepo
@@ -69,22 +69,7 @@ class Collector:
 
     async def enqueue(self, texts: list[str], added_by: int | None) -> list[EnqueueOutcome]:
         """Parse and store each reference as queued (no Telegram request), then wake the job."""
-        outcomes = []
-        for text in texts:
-            try:
-                ref = parse_ref(text)
-            except RefError as exc:
-                outcomes.append(EnqueueOutcome(text, "refused", exc.reason))
-                continue
-            async with write(self.engine) as conn:
-                channel, created = await ChannelRepo(conn).add(text.strip(), ref.username, added_by,
-                                                               self.clock.now())
-            if created:
-                outcomes.append(EnqueueOutcome(text, "queued", None, channel))
-            else:
-                why = f"already tracked ({channel.status}"
-                why += f": {channel.status_reason})" if channel.status_reason else ")"
-                outcomes.append(EnqueueOutcome(text, "already", why, channel))
+        outcomes = await add_channels(self.engine, self.clock, texts, added_by)
         if any(o.kind == "queued" for o in outcomes):
             await self._refresh_queue()
             self.wake()
@@ -153,6 +138,38 @@ class Collector:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def collect_channel(self, channel_id: int) -> bool:
+        """One channel's run as a queued job asks for it (the `collector` role), paced as in a drain
+        (CHANNEL_DELAY after this process's previous channel). Nothing is sent when the account is
+        held back or the channel is no longer due (paused, removed, or collected since it was
+        queued); it stays due, and the scheduler queues it again. True when it ran."""
+        if await self.outcomes.held_back(None):
+            return False
+        async with read(self.engine) as conn:
+            channel = await ChannelRepo(conn).get(channel_id)
+        now = self.clock.now()
+        if channel is None or channel.status not in COLLECTABLE:
+            log.info("channel %s: paused or removed since it was queued; skipped", channel_id)
+            return False
+        if channel.account_id not in (None, self.gate.account):
+            log.info("@%s: collected by account %s, not this one; skipped", channel.username,
+                     channel.account_id)
+            return False
+        if channel.next_collection_at is not None and channel.next_collection_at > now:
+            log.info("@%s: not due until %s (collected since it was queued); skipped",
+                     channel.username, f"{channel.next_collection_at:%Y-%m-%d %H:%M:%S}")
+            return False
+        self._draining = True
+        self._alive()
+        try:
+            await self._collect_one(channel)
+        finally:
+            self._draining = False
+            self._stop.clear()
+            self._channel = self._progress = None
+        self._alive()
+        return True
+
     async def _thin(self) -> None:
         """Thin the snapshots of posts that aged past what analytics compare, a bounded amount
         per round (storage/retention.py), between rounds so no channel run waits for it."""
@@ -219,20 +236,12 @@ class Collector:
                  tally.fetched, tally.new, tally.updated, f", error: {error}" if error else "")
 
     async def pause(self, channel_id: int) -> None:
-        await self._set(channel_id, status="paused")
+        await pause_channel(self.engine, channel_id)
         self._stop_if_running(channel_id)
         await self._refresh_queue()
 
     async def resume(self, channel_id: int) -> None:
-        async with write(self.engine) as conn:
-            channel = await ChannelRepo(conn).get(channel_id)
-            if channel is None:
-                return
-            status = "active" if channel.tg_id is not None else "queued"
-            await ChannelRepo(conn).update(channel_id, status=status, status_reason=None, status_kind=None,
-                                           next_collection_at=self.clock.now(), unexpected_failures=0)
-        if self.gate.ledger is not None:
-            await self.gate.ledger.forget_resolves(channel_id)  # an admin's word: resolving is allowed anew
+        await resume_channel(self.engine, self.clock, self.gate.ledger, channel_id)
         self._stop.discard(channel_id)
         await self._refresh_queue()
         self.wake()
@@ -240,11 +249,7 @@ class Collector:
     async def remove(self, channel_id: int, keep_data: bool) -> None:
         """keep_data: stop collecting but keep everything (paused); otherwise forget it all."""
         self._stop_if_running(channel_id)
-        async with write(self.engine) as conn:
-            if keep_data:
-                await ChannelRepo(conn).set_status(channel_id, "paused", "removed, data kept")
-            else:
-                await ChannelRepo(conn).remove(channel_id)
+        await remove_channel(self.engine, channel_id, keep_data)
         await self._refresh_queue()
 
     def state(self) -> CollectorState:
@@ -300,16 +305,16 @@ class Collector:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
 
+    def stop_run(self, channel_id: int) -> None:
+        """Stop the channel's run if it is under way (paused or removed elsewhere); its posts stay."""
+        self._stop_if_running(channel_id)
+
     def _stop_if_running(self, channel_id: int) -> None:
         if self._draining:
             self._stop.add(channel_id)
 
     def _set_progress(self, index: int, total: int) -> None:
         self._progress = (index, total)
-
-    async def _set(self, channel_id: int, **values: object) -> None:
-        async with write(self.engine) as conn:
-            await ChannelRepo(conn).update(channel_id, **values)
 
     async def _refresh_queue(self) -> None:
         async with read(self.engine) as conn:

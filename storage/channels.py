@@ -79,6 +79,20 @@ class ChannelRepo:
         row = (await self.conn.execute(stmt)).first()
         return Channel.from_row(row) if row else None
 
+    async def list_due(self, now: datetime) -> list[Channel]:
+        """Every channel due by `now`, least recently collected first (as next_due takes them)."""
+        stmt = (
+            select(channels)
+            .where(channels.c.status.in_(COLLECTABLE))
+            .where((channels.c.next_collection_at.is_(None)) | (channels.c.next_collection_at <= now))
+            .order_by(
+                case((channels.c.last_collected_at.is_(None), 0), else_=1),
+                channels.c.last_collected_at,
+                channels.c.id,
+            )
+        )
+        return [Channel.from_row(r) for r in await self.conn.execute(stmt)]
+
     async def count_due(self, now: datetime, account_id: int | None = None) -> int:
         stmt = (
             select(func.count())

@@ -193,6 +193,15 @@ async def postgres_db_url(postgres_available: None, request: pytest.FixtureReque
 
 
 @pytest.fixture
+async def queue_db_url(postgres_available: None, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A migrated PostgreSQL database (procrastinate's queue included), whatever backend the test
+    runs on otherwise: the split roles need PostgreSQL."""
+    cluster: Cluster = request.getfixturevalue("postgres_cluster")
+    async for url in _new_database(request, cluster.template):
+        yield url
+
+
+@pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     engine = await open_database(db_url)
     yield engine

@@ -7,7 +7,9 @@ import pytest
 import main
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["run", "login", "collect", "stats", "export", "status", "demo", "api", "token"]
+COMMANDS = [
+    "run", "bot", "collector", "login", "collect", "stats", "export", "status", "demo", "api", "token",
+]
 
 
 def test_help_lists_every_subcommand() -> None:
