@@ -11,7 +11,7 @@ from analytics.records import overview_dict
 from analytics.service import channel_summary, overview
 from analytics.windows import Window
 from api.context import ApiContext, context
-from api.params import AUTH_ERRORS, CHANNEL_ERRORS, tracked_channel, window_query
+from api.params import AUTH_ERRORS, CHANNEL_ERRORS, Username, find_tracked, tracked_channel, window_query
 from api.schemas import ChannelsOut, OverviewOut, SubscribersOut, SummaryOut
 from api.summary_cache import data_stamp
 from storage.channels import ChannelRepo
@@ -51,16 +51,17 @@ async def get_overview(ctx: Ctx, window: WindowQ) -> JSONResponse:
     return JSONResponse(overview_dict(window.name, now, rows))
 
 
-async def get_summary(ctx: Ctx, channel: Tracked, window: WindowQ) -> Response:
+async def get_summary(ctx: Ctx, username: Username, window: WindowQ) -> Response:
     """One channel's summary: the JSON `python main.py stats @name --window W --json` prints."""
     now, tz = ctx.clock.now(), ctx.settings.digest_timezone
-    key, stamp = (channel.id, window.name, tz), None
-    if ctx.summaries.enabled:
-        # Read before the figures, so a run that writes meanwhile changes the next request's stamp.
-        async with read(ctx.engine) as conn:
-            stamp = data_stamp(channel, await RunRepo(conn).latest(channel.id))
-        if stamp is not None and (body := ctx.summaries.get(key, stamp, now)) is not None:
-            return Response(body, media_type="application/json")
+    # The channel and its newest run in one read, before the figures: a run that writes meanwhile
+    # changes the next request's stamp.
+    async with read(ctx.engine) as conn:
+        channel = await find_tracked(conn, username)
+        stamp = data_stamp(channel, await RunRepo(conn).latest(channel.id)) if ctx.summaries.enabled else None
+    key = (channel.id, window.name, tz)
+    if stamp is not None and (body := ctx.summaries.get(key, stamp, now)) is not None:
+        return Response(body, media_type="application/json")
     summary = await channel_summary(ctx.engine, channel.id, window, now, tz)
     answer = JSONResponse(summary.to_dict())
     if stamp is not None:
