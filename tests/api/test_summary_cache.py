@@ -85,12 +85,28 @@ async def test_a_new_collection_run_gives_a_fresh_answer(
 ) -> None:
     before = (await client.get(SUMMARY)).json()  # the clock stays: only the data changes
     run_id = await start_run_with_post(engine, pulse, clock, views=500)
-    during = (await client.get(SUMMARY)).json()  # the run is still writing: never from memory
+    during = (await client.get(SUMMARY)).json()
     assert during["current"]["posts"] == before["current"]["posts"] + 1
+    async with write(engine) as conn:  # the run stores another post: while it writes, never from memory
+        await PostRepo(conn).upsert(Post(pulse, 21, t("2026-03-02 11:25"), views=300), clock.now())
+    later = (await client.get(SUMMARY)).json()
+    assert later["current"]["posts"] == before["current"]["posts"] + 2
     await finish_run(engine, pulse, run_id, clock)
     after = (await client.get(SUMMARY)).json()
-    assert after["current"]["posts"] == before["current"]["posts"] + 1
+    assert after["current"]["posts"] == before["current"]["posts"] + 2
     assert after["last_collected_at"] == FINISHED.isoformat() != before["last_collected_at"]
+
+
+async def test_a_run_that_failed_after_storing_posts_gives_a_fresh_answer(
+    client: httpx.AsyncClient, engine: AsyncEngine, pulse: int, clock: VirtualClock
+) -> None:
+    before = (await client.get(SUMMARY)).json()
+    run_id = await start_run_with_post(engine, pulse, clock, views=500)
+    async with write(engine) as conn:  # the channel is not marked collected: only the run record ends
+        await RunRepo(conn).finish(run_id, RunResult(new=1, error="connection lost"), FINISHED)
+    after = (await client.get(SUMMARY)).json()
+    assert after["current"]["posts"] == before["current"]["posts"] + 1
+    assert after["last_collected_at"] == before["last_collected_at"]
 
 
 async def test_an_answer_is_kept_at_most_the_time_limit(
