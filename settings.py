@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # `api` listens on DEFAULT_API_PORT when unset; `run` serves the API only when it is set.
     api_port: int | None = Field(None, ge=1, le=65535)
     api_rate_per_minute: int = Field(120, ge=1)
+    # How long (figures' seconds) the API may answer a channel summary from memory while the
+    # channel's data is unchanged; 0: never.
+    api_summary_cache_seconds: float = Field(60, ge=0)
     # Where browsers reach the API (behind a proxy, on another host): the dashboard's login links
     # start with it. Unset: http://API_HOST:API_PORT.
     api_public_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")

@@ -8,6 +8,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.rate_limit import RateLimiter
+from api.summary_cache import SummaryCache
 from clock import Clock
 from settings import Settings
 
@@ -20,6 +21,7 @@ class ApiContext:
     wall_clock: Clock  # the system's time: rate limits and the heartbeat
     limiter: RateLimiter
     schema_head: str  # the newest migration this code knows, which /readyz expects
+    summaries: SummaryCache
 
 
 def context(request: Request) -> ApiContext:

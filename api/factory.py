@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,6 +14,7 @@ from api.context import ApiContext
 from api.dashboard_app import add_dashboard
 from api.middleware import CatchAll, SecurityHeaders
 from api.rate_limit import RateLimiter
+from api.summary_cache import SummaryCache
 from clock import Clock
 from settings import Settings
 from storage.migrate import head_revision
@@ -39,7 +42,7 @@ def create_app(
     )
     app.state.context = ApiContext(
         engine, settings, clock, wall_clock, RateLimiter(settings.api_rate_per_minute, wall_clock),
-        head_revision())
+        head_revision(), SummaryCache(timedelta(seconds=settings.api_summary_cache_seconds)))
     guarded = [Depends(require_token)]
     for module in (routes_channels, routes_posts, routes_exports, routes_alerts):
         app.include_router(module.build_router(), prefix=PREFIX, dependencies=guarded)

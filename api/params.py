@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics.windows import WINDOW_NAMES, Window, parse_window
 from api.context import ApiContext, context
@@ -35,13 +36,18 @@ def window_query(
     return parse_window(window.value)
 
 
-async def tracked_channel(
-    ctx: Annotated[ApiContext, Depends(context)],
-    username: Annotated[str, Path(pattern=USERNAME, description="The channel's username, as in the bot")],
-) -> Channel:
-    name = username.removeprefix("@").lower()
+Username = Annotated[str, Path(pattern=USERNAME, description="The channel's username, as in the bot")]
+
+
+async def tracked_channel(ctx: Annotated[ApiContext, Depends(context)], username: Username) -> Channel:
     async with read(ctx.engine) as conn:
-        channel = await ChannelRepo(conn).get_by_username(name)
+        return await find_tracked(conn, username)
+
+
+async def find_tracked(conn: AsyncConnection, username: str) -> Channel:
+    """The tracked channel `username` names (any case, with or without @); 404 when there is none."""
+    name = username.removeprefix("@").lower()
+    channel = await ChannelRepo(conn).get_by_username(name)
     if channel is None:
         raise HTTPException(404, f"@{name} is not tracked: add it with /add_channel in the bot")
     return channel

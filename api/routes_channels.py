@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from analytics.records import overview_dict
 from analytics.service import channel_summary, overview
 from analytics.windows import Window
 from api.context import ApiContext, context
-from api.params import AUTH_ERRORS, CHANNEL_ERRORS, tracked_channel, window_query
+from api.params import AUTH_ERRORS, CHANNEL_ERRORS, Username, find_tracked, tracked_channel, window_query
 from api.schemas import ChannelsOut, OverviewOut, SubscribersOut, SummaryOut
+from api.summary_cache import data_stamp
 from storage.channels import ChannelRepo
 from storage.counts import ChannelCounts, channel_counts
 from storage.db import read
 from storage.models import Channel
+from storage.runs import RunRepo
 from storage.subscribers import subscriber_series
 
 Ctx = Annotated[ApiContext, Depends(context)]
@@ -49,11 +51,22 @@ async def get_overview(ctx: Ctx, window: WindowQ) -> JSONResponse:
     return JSONResponse(overview_dict(window.name, now, rows))
 
 
-async def get_summary(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:
+async def get_summary(ctx: Ctx, username: Username, window: WindowQ) -> Response:
     """One channel's summary: the JSON `python main.py stats @name --window W --json` prints."""
-    summary = await channel_summary(
-        ctx.engine, channel.id, window, ctx.clock.now(), ctx.settings.digest_timezone)
-    return JSONResponse(summary.to_dict())
+    now, tz = ctx.clock.now(), ctx.settings.digest_timezone
+    # The channel and its newest run in one read, before the figures: a run that writes meanwhile
+    # changes the next request's stamp.
+    async with read(ctx.engine) as conn:
+        channel = await find_tracked(conn, username)
+        stamp = data_stamp(channel, await RunRepo(conn).latest(channel.id)) if ctx.summaries.enabled else None
+    key = (channel.id, window.name, tz)
+    if stamp is not None and (body := ctx.summaries.get(key, stamp, now)) is not None:
+        return Response(body, media_type="application/json")
+    summary = await channel_summary(ctx.engine, channel.id, window, now, tz)
+    answer = JSONResponse(summary.to_dict())
+    if stamp is not None:
+        ctx.summaries.put(key, stamp, now, answer.body)
+    return answer
 
 
 async def get_subscribers(ctx: Ctx, channel: Tracked, window: WindowQ) -> JSONResponse:

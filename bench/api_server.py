@@ -1,7 +1,8 @@
-"""`python -m bench.api_server URL PORT`: the API app on uvicorn, as `python main.py api` serves it, but
-with the figures' clock fixed at the benchmark data's `NOW` (the data ends there, so a 30d window
-ending at the real now would be empty) and the per-token rate limit out of the way. Prints `ready`
-once it listens; SIGINT or SIGTERM stops it."""
+"""`python -m bench.api_server URL PORT [SUMMARY_CACHE_SECONDS]`: the API app on uvicorn, as
+`python main.py api` serves it, but with the figures' clock fixed at the benchmark data's `NOW` (the
+data ends there, so a 30d window ending at the real now would be empty), the per-token rate limit
+out of the way, and the summary cache kept as long as asked (the setting's default when not given;
+0: off). Prints `ready` once it listens; SIGINT or SIGTERM stops it."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from settings import load_settings
 from storage.db import create_engine
 
 
-async def serve(url: str, port: int) -> None:
+async def serve(url: str, port: int, summary_cache_seconds: float | None) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
-    settings = load_settings(env_file=None, database_url=url, api_rate_per_minute=10**9)
+    cache = {} if summary_cache_seconds is None else {"api_summary_cache_seconds": summary_cache_seconds}
+    settings = load_settings(env_file=None, database_url=url, api_rate_per_minute=10**9, **cache)
     engine = create_engine(settings.database_url)
     try:
         server = ApiServer(create_app(engine, settings, VirtualClock(NOW), RealClock()), "127.0.0.1", port)
@@ -33,4 +35,4 @@ async def serve(url: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(serve(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else None))

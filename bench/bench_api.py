@@ -31,6 +31,7 @@ from bench.bench_analytics import CACHE, big_database, pct
 from storage.api_tokens import issue_token, revoke_token
 from storage.migrate import open_database
 
+CACHE_SECONDS = 60.0  # the setting's default
 READY_WITHIN = 300.0  # a hang guard for the server's start, never a speed test
 ENDPOINTS = {
     "summary": "/api/v1/channels/bench{c}/summary?window=30d",
@@ -45,11 +46,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_server(url: str) -> Iterator[str]:
+def api_server(url: str, summary_cache_seconds: float) -> Iterator[str]:
     """The API on a free loopback port in a child process; its base URL. Stopped with SIGTERM."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.api_server", url, str(port)],
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    argv = [sys.executable, "-m", "bench.api_server", url, str(port), str(summary_cache_seconds)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + READY_WITHIN
@@ -110,20 +112,26 @@ def measure(backend: str, url: str, args: argparse.Namespace) -> None:
     token = asyncio.run(_token(url, name))
     assert token is not None
     try:
-        with api_server(url) as base:
-            for what, path in ENDPOINTS.items():
-                # Warm-up: every channel once (the page cache, the server's first imports).
-                asyncio.run(load(base, token, path, args.channels, max(args.clients), args.channels, 1))
-                for clients in args.clients:
-                    times, wall, failed = asyncio.run(
-                        load(base, token, path, args.channels, clients, args.requests, 2))
-                    print(f"{backend:<10} {what:<8} p50 {pct(times, 0.5):6.1f} ms  "
-                          f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
-                          f"{len(times) / wall:5.0f} req/s  "
-                          f"({clients} clients, n={len(times)}, not 200: {failed}; "
-                          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+        for cached in args.summary_cache:
+            with api_server(url, CACHE_SECONDS if cached == "warm" else 0) as base:
+                for what, path in ENDPOINTS.items():
+                    if cached == "warm" and what != "summary":
+                        continue  # only summaries are cached
+                    measure_one(backend, f"{what} ({cached})", base, token, path, args)
     finally:
         asyncio.run(_token(url, name, revoke=True))
+
+
+def measure_one(backend: str, label: str, base: str, token: str, path: str, args: argparse.Namespace) -> None:
+    # Warm-up: every channel once (the page cache, the server's first imports, the summary cache).
+    asyncio.run(load(base, token, path, args.channels, max(args.clients), args.channels, 1))
+    for clients in args.clients:
+        times, wall, failed = asyncio.run(load(base, token, path, args.channels, clients, args.requests, 2))
+        print(f"{backend:<10} {label:<16} p50 {pct(times, 0.5):6.1f} ms  "
+              f"p95 {pct(times, 0.95):6.1f} ms  p99 {pct(times, 0.99):6.1f} ms  "
+              f"{len(times) / wall:5.0f} req/s  "
+              f"({clients} clients, n={len(times)}, not 200: {failed}; "
+              f"load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def on_postgres(sqlite_file: Path, args: argparse.Namespace) -> None:
@@ -162,6 +170,8 @@ def main(argv: list[str]) -> int:
     # More than one count (`--clients 16 1`) measures each in turn on the same server: one client
     # shows a request's own time, 16 that plus the wait behind the others.
     parser.add_argument("--clients", type=int, nargs="+", default=[16])
+    parser.add_argument("--summary-cache", nargs="+", choices=["cold", "warm"], default=["cold", "warm"],
+                        help="cold: the API's summary cache off; warm: on, every channel's answer in it")
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint and backend")
     parser.add_argument("--channels", type=int, default=100)
     parser.add_argument("--posts", type=int, default=10_000)

@@ -32,6 +32,13 @@ class RunRepo:
         row = (await self.conn.execute(select(runs).where(runs.c.id == run_id))).first()
         return Run.from_row(row) if row else None
 
+    async def latest(self, channel_id: int) -> Run | None:
+        """The channel's newest run, finished or not; None when it never ran (on the channel's index)."""
+        stmt = (select(runs).where(runs.c.channel_id == channel_id)
+                .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1))
+        row = (await self.conn.execute(stmt)).first()
+        return Run.from_row(row) if row else None
+
     async def recent(self, limit: int = 10, channel_id: int | None = None) -> list[Run]:
         """The newest runs first."""
         stmt = select(runs).order_by(runs.c.id.desc()).limit(limit)
