@@ -331,6 +331,7 @@ PROFILE_ARGS=(--profile mtproto)
 APP_SERVICE=bot
 SANDBOX_ANCHOR=$(date +%s)  # the bot's and the collector's one timeline
 if podman volume exists "${PROJECT}_pgdata"; then quiet podman volume rm "${PROJECT}_pgdata"; fi
+volumes=$(podman volume ls -q | wc -l)  # the same after the teardown: none left behind
 UP=1
 quiet compose up -d --no-build postgres
 wait_healthy
@@ -355,6 +356,7 @@ if [[ ${KEEP:-0} == 1 ]]; then
     say "       KEEP=1: left running; stop with: cd $CACHE/run && $CACHE/tools/bin/podman-compose -p $PROJECT --profile mtproto down"
 else
     quiet compose down -v
+    (($(podman volume ls -q | wc -l) == volumes)) || fail "volumes left behind: $(podman volume ls -q)"
 fi
 UP=0
 say "passed in $((SECONDS - STARTED)) s"
