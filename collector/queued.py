@@ -58,7 +58,7 @@ class QueuedCollector:
         return outcomes
 
     async def pause(self, channel_id: int) -> None:
-        # A run under way in a collector ends with its channel; the next is not queued.
+        # A collector running it sees the pause in the database and stops the run (collector/worker.py).
         await pause_channel(self.engine, channel_id)
         await self.refresh_account()
 

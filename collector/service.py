@@ -294,6 +294,10 @@ class Collector:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
 
+    def stop_run(self, channel_id: int) -> None:
+        """Stop the channel's run if it is under way (paused or removed elsewhere); its posts stay."""
+        self._stop_if_running(channel_id)
+
     def _stop_if_running(self, channel_id: int) -> None:
         if self._draining:
             self._stop.add(channel_id)

@@ -12,21 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collector.schedule import JOB_ID, upcoming_run
 from collector.service import Collector
 from collector.tasks import STALLED_AFTER_SECONDS, defer_collect, register_collect, retry_stalled
-from storage.channels import ChannelRepo
+from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read
 from storage.schedule import ScheduleRepo
 
 log = logging.getLogger("collector.worker")
 
+WATCH_SECONDS = 2.0  # how often a run in progress checks whether it was paused or removed
+
 
 class QueueWorker:
-    def __init__(self, collector: Collector, app: App, engine: AsyncEngine, queue: str) -> None:
+    def __init__(
+        self, collector: Collector, app: App, engine: AsyncEngine, queue: str,
+        watch_seconds: float = WATCH_SECONDS,
+    ) -> None:
         self.collector, self.app, self.engine, self.queue = collector, app, engine, queue
+        self.watch_seconds = watch_seconds
         register_collect(app, self.collect)
 
     async def collect(self, channel_id: int) -> None:
         """One job: the channel's run, due again just before the bot's next round."""
         await self._follow_schedule()
+        watch = asyncio.create_task(self._watch(channel_id))
         try:
             await self.collector.collect_channel(channel_id)
         except asyncio.CancelledError:
@@ -34,6 +41,20 @@ class QueueWorker:
             # goes back to the queue, for this account's next collector.
             await asyncio.shield(self._requeue(channel_id))
             raise
+        finally:
+            watch.cancel()
+
+    async def _watch(self, channel_id: int) -> None:
+        """Stop the run when an admin pauses or removes the channel through the bot meanwhile (in
+        `run` the bot tells the collector directly; here only the database is shared)."""
+        while True:
+            # Polling the database on the wall clock: no Telegram request waits on this sleep.
+            await asyncio.sleep(self.watch_seconds)
+            async with read(self.engine) as conn:
+                channel = await ChannelRepo(conn).get(channel_id)
+            if channel is None or channel.status not in COLLECTABLE:
+                self.collector.stop_run(channel_id)
+                return
 
     async def run(self) -> None:
         """Requeue what a dead collector of this queue left, then work until cancelled."""

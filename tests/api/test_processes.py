@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from fastapi import FastAPI
 
+from storage.migrate import head_revision
 from tests.api.conftest import HANG_GUARD, asgi_client, cli
 
 
@@ -55,7 +56,7 @@ def test_main_py_api_serves_on_its_port_until_sigterm(
                            "-H", f"Authorization: Bearer {token}")
     assert status == 200 and summary["username"] == "pulse" and summary["current"]["posts"] == 9
     assert curl(f"{base}/api/v1/channels/pulse/summary")[0] == 401
-    assert curl(f"{base}/readyz") == (200, {"ready": True, "detail": "schema 0015_dashboard_sessions"})
+    assert curl(f"{base}/readyz") == (200, {"ready": True, "detail": f"schema {head_revision()}"})
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(HANG_GUARD) == 0
     assert proc.stderr is not None and "API stopped" in proc.stderr.read()

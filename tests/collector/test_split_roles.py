@@ -209,3 +209,34 @@ async def test_a_dead_collectors_job_gives_way_to_the_channel_queued_again(queue
     assert await retry_stalled(queue.app) == 0
     jobs = {j.id: j.status for j in await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK)}
     assert jobs.pop(dead) == "failed" and list(jobs.values()) == ["todo"]
+
+
+async def test_a_pause_through_the_bot_stops_the_run_a_collector_has_in_hand(queue: Queue) -> None:
+    bot = bot_side(queue)
+    [added] = await bot.enqueue(["@pulse_news"], added_by=None)
+    await bot.drain()
+    clock = HoldingClock(queue.clock.now(), hold_at=12)
+    notifier = RecordingNotifier()
+    collector, _ = sandbox_collector(queue.engine, clock, notifier=notifier)
+    app = build_task_app(queue.url)
+    async with app.open_async():
+        worker = QueueWorker(collector, app, queue.engine, queue_for(), watch_seconds=0.05)
+        working = asyncio.create_task(worker.run())
+        try:
+            await asyncio.wait_for(clock.held.wait(), HANG_GUARD)
+            await bot.pause(added.channel.id)
+            await until(lambda: _stopping(collector, added.channel.id))
+            clock.release()
+            await until(lambda: _count(finished_runs(queue.engine), 1))
+        finally:
+            working.cancel()
+            await asyncio.gather(working, return_exceptions=True)
+    [run] = await finished_runs(queue.engine)
+    assert run.error == "stopped: the channel was paused or removed during its run"
+    assert 0 < run.fetched < 40  # the page was not read to its end
+    assert notifier.events == []  # no "first collection done" for a paused channel
+
+
+async def _stopping(collector, channel_id: int) -> bool:
+    """The collector has taken the stop (its run is held on the clock until the test releases it)."""
+    return channel_id in collector._stop
