@@ -124,12 +124,17 @@ def test_compose_keeps_data_and_session_on_the_volume() -> None:
 def test_the_sandbox_layer_gives_every_service_a_sandbox_role_on_the_same_database() -> None:
     """`make test-deploy` runs docker-compose.yml with deploy/compose.sandbox.yml over it: each
     service built from this repository must have its sandbox role there, or it would start
-    against the real Telegram (a service from another image, a database say, needs none)."""
-    services = {name: block for name, block in _services(ROOT / "docker-compose.yml").items()
-                if re.search(r"^\s*build:", block, re.M)}
+    against the real Telegram (a service from another image, a database say, needs none: the
+    layer only names the image CI built for it)."""
+    compose = _services(ROOT / "docker-compose.yml")
+    services = {name: block for name, block in compose.items()
+                if re.search(r"^\s*build: \.$", block, re.M)}
     sandbox = _services(SANDBOX_COMPOSE)
-    assert services and set(sandbox) == set(services)
-    for name, block in sandbox.items():
+    assert {"channelpulse", "bot", "collector"} <= set(services) <= set(sandbox)
+    for name in set(sandbox) - set(services):
+        assert name in compose and sandbox[name].strip().startswith("image:"), name
+        assert sandbox[name].count("\n") == 1, name
+    for name, block in ((n, sandbox[n]) for n in services):
         command = re.search(r"command: (\[.*\])", block)
         assert command, name
         argv = json.loads(command.group(1))
@@ -137,6 +142,28 @@ def test_the_sandbox_layer_gives_every_service_a_sandbox_role_on_the_same_databa
         # The health check and `status` read DATABASE_URL; the sandbox writes SANDBOX_DATABASE_URL.
         database = re.search(r'DATABASE_URL: "(.*)"', services[name])
         assert database and f'SANDBOX_DATABASE_URL: "{database.group(1)}"' in block, name
+
+
+def test_the_mtproto_profile_runs_each_role_with_its_own_health_check_on_a_local_postgres() -> None:
+    """A role's check reads only its own heartbeats: a bare `status --check` in the bot's container
+    would find no session lock there and call the bot dead."""
+    compose = _services(ROOT / "docker-compose.yml")
+    assert "profiles" not in compose["channelpulse"]  # `docker compose up` is still the one service
+    for role in ("bot", "collector"):
+        block = compose[role]
+        assert 'profiles: ["mtproto"]' in block
+        command = re.search(r"command: (\[.*\])", block)
+        assert command and json.loads(command.group(1)) == ["python", "main.py", role]
+        test = re.search(r"healthcheck:\s*\n\s*test: (\[.*\])", block)
+        assert test and json.loads(test.group(1)) == ["CMD", *HEALTH, "--role", role]
+        database = re.search(r'DATABASE_URL: "(.*)"', block)
+        assert database and re.fullmatch(r"postgresql\+asyncpg://.*@postgres:5432/pulse", database.group(1))
+    postgres = compose["postgres"]
+    assert 'profiles: ["mtproto"]' in postgres and "pg_isready" in postgres
+    dockerfile = re.search(r"context: (\S+)\s*\n\s*dockerfile: (\S+)", postgres)
+    assert dockerfile and (ROOT / dockerfile.group(1) / dockerfile.group(2)).is_file()
+    text = (ROOT / dockerfile.group(1) / dockerfile.group(2)).read_text()
+    assert "ARG BASE_IMAGE=" in text and "postgresql-15" in text
 
 
 def test_make_test_deploy_runs_the_script_that_layers_the_sandbox_compose_file() -> None:
