@@ -18,14 +18,10 @@ from collector.queued_notifier import QueuedNotifier
 from collector.service import Collector
 from collector.tasks import build_task_app, queue_for
 from collector.worker import QueueWorker
+from storage.heartbeats import collector_component
 from storage.migrate import open_database
 
 log = logging.getLogger("app.collector")
-
-
-def component(queue: str) -> str:
-    """The collector's heartbeat row: one per account's queue."""
-    return f"collector {queue}"
 
 
 async def serve_collector(wiring: Wiring, stop: asyncio.Event, say: Callable[[str], None]) -> int:
@@ -39,7 +35,8 @@ async def serve_collector(wiring: Wiring, stop: asyncio.Event, say: Callable[[st
     # Alive while its loop writes: a channel run may wait out a long FloodWait, so the limit is the
     # one a `run` collection round has.
     limit = stale_limits(settings)["collection"]
-    liveness = Liveness(RealClock(), {component(queue): max(limit, 4 * TICK)}, ticker=component(queue))
+    beat_row = collector_component(settings.telegram_session)
+    liveness = Liveness(RealClock(), {beat_row: max(limit, 4 * TICK)}, ticker=beat_row)
     try:
         async with task_app.open_async():
             collector = Collector(engine, wiring.source, wiring.gate, wiring.clock, QueuedNotifier(task_app),

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from app.database import CannotOpenDatabase, open_or_explain
 from app.status import process_of
 from settings import Settings
 from storage.db import read
-from storage.heartbeats import Heartbeat, HeartbeatRepo
+from storage.heartbeats import Heartbeat, HeartbeatRepo, collector_component
 
 NAMES = {"scheduler": "scheduler tick", "collection": "collection round", "polling": "bot polling"}
 NO_PROCESS = ("unhealthy: no ChannelPulse process is running on this database (no heartbeat: "
@@ -48,13 +49,14 @@ def health_line(beats: list[Heartbeat], now: datetime, process: str = "unknown")
     return True, f"healthy: {fresh} (pid {pids})"
 
 
-def of_role(beats: list[Heartbeat], role: str | None) -> list[Heartbeat]:
-    """The heartbeat rows of one role of the split: the bot's scheduler and polling, or the
-    collectors' own rows (`run` writes all of its components; no role means every row)."""
+def of_role(beats: list[Heartbeat], role: str | None, session: Path) -> list[Heartbeat]:
+    """The heartbeat rows of one role of the split: the bot's scheduler and polling, or the row of
+    the collector on `session` (another account's collector is judged by its own check); `run`
+    writes all of its components, and no role means every row."""
     if role == "bot":
         return [b for b in beats if b.component in ("scheduler", "polling")]
     if role == "collector":
-        return [b for b in beats if b.component.startswith("collector")]
+        return [b for b in beats if b.component == collector_component(session)]
     return beats
 
 
@@ -76,6 +78,6 @@ async def check_command(
         await engine.dispose()
     # The bot role holds no Telegram session: only its heartbeat tells whether it runs.
     process = "unknown" if role == "bot" else process_of(settings.telegram_session)[0]
-    healthy, line = health_line(of_role(beats, role), now, process)
+    healthy, line = health_line(of_role(beats, role, settings.telegram_session), now, process)
     print(line, file=out)
     return 0 if healthy else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -43,3 +44,9 @@ class HeartbeatRepo:
             Heartbeat(r.component, r.beat_at, timedelta(seconds=r.stale_after_seconds), r.pid)
             for r in rows
         ]
+
+
+def collector_component(session: Path) -> str:
+    """A split collector's heartbeat row, named by its session file: one per collector process, so
+    its health check (`status --check --role collector`, the same TELEGRAM_SESSION) judges it alone."""
+    return f"collector {session}"

@@ -237,7 +237,7 @@ job_schedule = Table(
 heartbeats = Table(
     "heartbeats",
     metadata,
-    Column("component", String(32), primary_key=True),
+    Column("component", String(300), primary_key=True),
     Column("beat_at", UTCDateTime, nullable=False),  # its last sign of life, on the wall clock
     Column("stale_after_seconds", Float, nullable=False),  # older than this: the component hangs
     Column("pid", Integer, nullable=False),

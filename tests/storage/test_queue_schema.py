@@ -17,7 +17,7 @@ async def test_the_queue_tables_come_on_postgresql_only_and_go_with_the_downgrad
         assert not queue & await _tables(engine)
         return
     assert queue <= await _tables(engine)
-    await downgrade(engine, "-1")
+    await downgrade(engine, "0016_channel_accounts")
     assert not {t for t in await _tables(engine) if t.startswith("procrastinate")}
     await migrate(engine)
     assert queue <= await _tables(engine)
