@@ -23,6 +23,7 @@ from collector.pacing import PacingConfig
 from collector.records import CollectorState, EnqueueOutcome
 from collector.schedule import JOB_ID, collection_time
 from collector.tasks import defer_collect, queued_channels, retry_stalled, running_channels
+from collector.waking import Waking
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel
@@ -32,7 +33,7 @@ from storage.schedule import JobSchedule, ScheduleRepo
 log = logging.getLogger("collector.queued")
 
 
-class QueuedCollector:
+class QueuedCollector(Waking):
     def __init__(
         self, engine: AsyncEngine, app: App, clock: Clock, pacing: PacingConfig, interval_minutes: int,
     ) -> None:
@@ -72,18 +73,6 @@ class QueuedCollector:
     async def remove(self, channel_id: int, keep_data: bool) -> None:
         await remove_channel(self.engine, channel_id, keep_data)
         await self.refresh_account()
-
-    def wake(self) -> None:
-        """Hand out the due channels now (through the scheduler's job when there is one)."""
-        self._woken = True
-        if self._draining:
-            return  # the round under way goes round once more
-        if self.wake_hook is not None:
-            self.wake_hook()
-            return
-        task = asyncio.get_running_loop().create_task(self.drain())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """The `collect` job: requeue dead collectors' jobs, then queue every due channel once."""

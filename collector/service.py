@@ -23,6 +23,7 @@ from collector.outcomes import RunOutcomes
 from collector.records import CollectorState, EnqueueOutcome
 from collector.schedule import JOB_ID, collection_time, due_again
 from collector.source import ChannelSource
+from collector.waking import Waking
 from storage.accounts import AccountRepo
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
@@ -34,7 +35,7 @@ from storage.schedule import JobSchedule, ScheduleRepo
 log = logging.getLogger("collector")
 
 
-class Collector:
+class Collector(Waking):
     def __init__(
         self, engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock,
         notifier: Notifier, interval_minutes: int = 60, alive: Callable[[], None] | None = None,
@@ -74,18 +75,6 @@ class Collector:
             await self._refresh_queue()
             self.wake()
         return outcomes
-
-    def wake(self) -> None:
-        """Collect now: a running drain absorbs the wake, an idle collector starts one."""
-        self._woken = True
-        if self._draining:
-            return
-        if self.wake_hook is not None:
-            self.wake_hook()
-            return
-        task = asyncio.get_running_loop().create_task(self.drain())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Collect the least recently collected due channel until none is due (the job's body)."""

@@ -234,6 +234,7 @@ async def test_flood_wait_above_the_threshold_raises(fake: FakeTelegram, receive
         try:
             await client(functions.contacts.ResolveUsernameRequest(username="pulse_tech"))
         except errors.FloodWaitError as again:
+            # What is left of the 60 s (Telethon counts it down on its wall clock): never more.
             assert receive_updates and 0 < again.seconds <= 60
         else:
             assert not receive_updates
