@@ -110,7 +110,14 @@ def wait_until(
         time.sleep(0.05)
 
 
-def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+Database = Path | str  # a SQLite file, or a postgresql:// URL (the split roles' drills)
+
+
+def query(db: Database, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of `sql` (with `?` placeholders) read from a SQLite file or a PostgreSQL database; no
+    rows while the database does not exist or is not migrated yet."""
+    if isinstance(db, str):
+        return _query_postgres(db, sql, params)
     if not db.exists():
         return []
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
@@ -122,13 +129,25 @@ def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def stored_posts(db: Path, username: str) -> int:
+def _query_postgres(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    from collector.tasks import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        try:
+            return conn.execute(sql.replace("?", "%s"), params).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return []  # not migrated yet
+
+
+def stored_posts(db: Database, username: str) -> int:
     rows = query(db, "SELECT COUNT(*) FROM posts p JOIN channels c ON c.id = p.channel_id "
                      "WHERE c.username = ?", username)
     return rows[0][0] if rows else 0
 
 
-def collected(db: Path, *usernames: str) -> bool:
+def collected(db: Database, *usernames: str) -> bool:
     """Every channel named has finished a run without error, its record written. (The channel is
     marked collected a moment before its run's record is finished: a stop sent on the first mark
     alone could land in between, on a slow machine.)"""
@@ -144,7 +163,7 @@ def sandbox_now(anchor: float, scale: float) -> datetime:
     return datetime.fromtimestamp(anchor + (time.time() - anchor) / scale, UTC)
 
 
-def check_against_truth(db: Path, username: str, at: datetime) -> int:
+def check_against_truth(db: Database, username: str, at: datetime) -> int:
     """Compare the channel's stored posts with the sandbox post by post; returns how many match.
 
     Nothing duplicated: one row per message id. Nothing lost: every id in the collected range that
