@@ -175,7 +175,7 @@ class Collector(Waking):
         self.pacer.start_channel(channel.username)
         await self.pacer.before_channel()
         async with write(self.engine) as conn:
-            run_id = await RunRepo(conn).start(channel.id, self.clock.now())
+            run_id = await RunRepo(conn).start(channel.id, self.clock.now(), self.gate.account)
         tally, error, outcome = Tally(), None, None
         await self.gate.start_run()
         try:

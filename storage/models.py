@@ -123,6 +123,7 @@ class Run(_FromRow):
     flood_waits: int = 0
     flood_wait_seconds: float = 0.0
     error: str | None = None
+    account_id: int | None = None  # the account that collected it
 
 
 @dataclass(frozen=True)

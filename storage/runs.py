@@ -15,8 +15,9 @@ class RunRepo:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def start(self, channel_id: int, now: datetime) -> int:
-        result = await self.conn.execute(runs.insert().values(channel_id=channel_id, started_at=now))
+    async def start(self, channel_id: int, now: datetime, account_id: int | None = None) -> int:
+        result = await self.conn.execute(
+            runs.insert().values(channel_id=channel_id, started_at=now, account_id=account_id))
         return int(result.inserted_primary_key[0])
 
     async def finish(self, run_id: int, result: RunResult, now: datetime) -> None:

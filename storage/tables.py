@@ -138,6 +138,8 @@ runs = Table(
     Column("flood_waits", Integer, nullable=False, server_default="0"),
     Column("flood_wait_seconds", Float, nullable=False, server_default="0"),
     Column("error", Text),
+    # The Telegram account that sent the run's requests (NULL for runs before migration 0019).
+    Column("account_id", BigInteger),
 )
 
 counter_snapshots = Table(
