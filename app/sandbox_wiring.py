@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -26,6 +27,10 @@ from app.wiring import Wiring, open_gate
 from clock import ScaledClock
 from collector.pacing import PacingEvent
 from settings import Settings
+
+if TYPE_CHECKING:
+    from collector.gate import RequestGate
+    from sandbox.telegram import SandboxTelegram
 
 log = logging.getLogger("app.sandbox")
 
@@ -84,24 +89,25 @@ def sandbox_clock(knobs: Knobs) -> ScaledClock:
 
 async def sandbox_wiring(
     settings: Settings, knobs: Knobs, on_pacing: Callable[[PacingEvent], None] | None = None,
+    collecting: bool = True,
 ) -> tuple[Wiring, object | None]:
     """The sandbox Telegram and Bot API behind the production composition.
 
     Returns the wiring and the Bot API server it started (None when BOT_API_URL named one), so the
     demo can act as the admin through the server's control side, and draw its timeline from the
-    pacer's events (`on_pacing`).
+    pacer's events (`on_pacing`). The `bot` role (`collecting=False`) has no Telegram account: its
+    channels are collected by `collector` processes, each signed in as its own sandbox account.
     """
     from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
-    from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
+    from sandbox.telegram import ACCOUNT_ID
 
     clock = sandbox_clock(knobs)
-    gate, engine = await open_gate(settings, clock, on_pacing)
-    source = SandboxTelegram(clock, gate=gate)  # the production gate, ledger in the database
-    await gate.bind(ACCOUNT_ID)  # as production binds the session's account before any request
-    for kind, seconds, times in knobs.floods:
-        source.inject_flood_wait(kind, seconds, times)
-    for kind, times in knobs.disconnects:
-        source.inject_disconnect(kind, times)
+    source = gate = None
+    engine_dispose = None
+    if collecting:
+        gate, engine = await open_gate(settings, clock, on_pacing)
+        source = await _signed_in(knobs, clock, gate, ACCOUNT_ID)
+        engine_dispose = engine.dispose
     admins = settings.admin_ids or [SANDBOX_ADMIN]
     server = None
     url = knobs.bot_api_url
@@ -117,7 +123,8 @@ async def sandbox_wiring(
     async def close() -> None:
         if server is not None:
             await server.stop()
-        await engine.dispose()
+        if engine_dispose is not None:
+            await engine_dispose()
 
     return Wiring(effective, source, gate, clock, close, sandbox=True), server
 
@@ -135,15 +142,28 @@ async def collect_sandbox_wiring(settings: Settings) -> Wiring:
 
 async def collector_sandbox_wiring(settings: Settings, knobs: Knobs) -> Wiring:
     """`collector --sandbox`: the sandbox Telegram with the knobs' faults on the sandbox clock, and no
-    Bot API (a collector tells admins through the bot process)."""
-    from sandbox.telegram import ACCOUNT_ID, SandboxTelegram
+    Bot API (a collector tells admins through the bot process). The session file names the sandbox
+    account it signs in as (sandbox.telegram.sandbox_account), so collectors started with
+    `--session data/acc2.session`, `data/acc3.session`, ... are several accounts, as in production."""
+    from sandbox.telegram import sandbox_account
 
     clock = sandbox_clock(knobs)
     gate, engine = await open_gate(settings, clock)
-    source = SandboxTelegram(clock, gate=gate)
-    await gate.bind(ACCOUNT_ID)
+    gate.session_path = str(settings.telegram_session)
+    source = await _signed_in(knobs, clock, gate, sandbox_account(settings.telegram_session))
+    return Wiring(settings, source, gate, clock, engine.dispose, sandbox=True)
+
+
+async def _signed_in(knobs: Knobs, clock: ScaledClock, gate: RequestGate, account: int) -> SandboxTelegram:
+    """The sandbox Telegram signed in as `account`, its gate bound to that account's ledger (as
+    production binds the session's account before any request), with the knobs' faults."""
+    from sandbox.telegram import SandboxTelegram
+
+    source = SandboxTelegram(clock, gate=gate, account=account)
+    # The sandbox session's key is its account id: the ledger records the session file with it.
+    await gate.bind(account, session_key=account if gate.session_path else None)
     for kind, seconds, times in knobs.floods:
         source.inject_flood_wait(kind, seconds, times)
     for kind, times in knobs.disconnects:
         source.inject_disconnect(kind, times)
-    return Wiring(settings, source, gate, clock, engine.dispose, sandbox=True)
+    return source

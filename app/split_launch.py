@@ -93,7 +93,7 @@ async def _bot(settings: Settings, sandbox: bool) -> int:
             if _needs_postgres("bot", settings):
                 return 2
             await check_database(settings.database_url)
-            wiring, _server = await sandbox_wiring(settings, knobs)
+            wiring, _server = await sandbox_wiring(settings, knobs, collecting=False)
             started = _queue(list(knobs.channels))
         else:
             if _needs_postgres("bot", settings):

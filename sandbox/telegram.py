@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from pathlib import Path
 
 from clock import Clock
 from collector.gate import RequestGate
@@ -35,6 +37,8 @@ from sandbox.history import history_ids
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 ACCOUNT_ID = 777000123
+DEFAULT_SESSION = "pulse.session"
+CROWD = 250  # plain public channels pulse_c001..pulse_c250, for drills and benchmarks at scale
 PUBLIC_CHANNELS = ("pulse_news", "pulse_tech", "pulse_markets")
 PRIVATE_CHANNEL = "pulse_private"
 USER_NAME = "pulse_person"  # resolves, but to a person, not a channel
@@ -63,6 +67,13 @@ class _Spec:
     private: bool = False
 
 
+def _crowd(n: int) -> _Spec:
+    """The n-th of the many plain public channels the multi-account drills and benchmarks add
+    (`pulse_c001`...), each with its own pace, backlog and audience."""
+    return _Spec(f"pulse_c{n:03d}", f"Pulse Crowd {n}", 1_900_001_000 + n, 30 + (n * 37) % 150,
+                 20 + (n * 13) % 50, 1_000 + (n * 7_919) % 60_000, float((n * 11) % 40 - 10))
+
+
 SPECS = {
     s.username: s
     for s in (
@@ -70,16 +81,35 @@ SPECS = {
         _Spec("pulse_tech", "Pulse Tech Digest", 1_900_000_002, 150, 90, 12_500, 35.0),
         _Spec("pulse_markets", "Pulse Markets", 1_900_000_003, 90, 40, 23_000, -8.0),
         _Spec(PRIVATE_CHANNEL, "Pulse Insiders", 1_900_000_004, 120, 30, 900, 1.0, private=True),
+        *(_crowd(n) for n in range(1, CROWD + 1)),
     )
 }
+
+
+def crowd(count: int) -> tuple[str, ...]:
+    """The usernames of the first `count` crowd channels."""
+    if not 0 <= count <= CROWD:
+        raise ValueError(f"the sandbox has {CROWD} crowd channels, not {count}")
+    return tuple(_crowd(n).username for n in range(1, count + 1))
+
+
+def sandbox_account(session: Path) -> int:
+    """The sandbox user a session file is signed in as. The default file (`pulse.session`) is
+    ACCOUNT_ID; any other name is an account of its own, as `login --session data/acc2.session`
+    adds one in production. One file name in two folders is one account, as a session copied to a
+    second machine is."""
+    if session.name == DEFAULT_SESSION:
+        return ACCOUNT_ID
+    return ACCOUNT_ID + 1 + zlib.crc32(session.name.encode()) % 1_000_000
 
 
 class SandboxTelegram:
     """A simulated MTProto side: channels, private and missing names, injected floods and disconnects."""
 
     def __init__(self, clock: Clock, seed: int = 7, latency: float = 0.0,
-                 gate: RequestGate | None = None) -> None:
+                 gate: RequestGate | None = None, account: int = ACCOUNT_ID) -> None:
         self.clock = clock
+        self.account = account  # the user this client is signed in as
         self.gate = gate  # every request passes it, as every real one passes the client's
         self.seed = seed
         self.latency = latency  # real seconds each request takes (benchmarks); 0 in tests
@@ -112,7 +142,7 @@ class SandboxTelegram:
         self._faults[self._kind(kind)] += [("disconnect", 0.0)] * times
 
     async def account_id(self) -> int | None:
-        return ACCOUNT_ID
+        return self.account
 
     async def reconnect(self) -> None:
         await self._request(CONNECT)
@@ -257,7 +287,7 @@ class SandboxTelegram:
         method = METHODS.get(kind, kind)
         if self.gate is not None:
             if self.gate.account is None:
-                await self.gate.bind(ACCOUNT_ID)  # a signed-in session knows its account
+                await self.gate.bind(self.account)  # a signed-in session knows its account
             await self.gate.before_request(method)
         self.requests.append((kind, self.clock.now()))
         if self.latency:

@@ -89,3 +89,24 @@ async def test_private_missing_and_faults(now: datetime) -> None:
         await tg.get_info(key)
     assert [k for k, _ in tg.requests][-4:] == ["history", "history", "history", "info"]
     assert all(t == now for _, t in tg.requests)
+
+
+async def test_each_session_file_is_an_account_and_crowd_channels_are_public(now: datetime) -> None:
+    from pathlib import Path
+
+    from sandbox.telegram import ACCOUNT_ID, crowd, sandbox_account
+
+    assert sandbox_account(Path("data/pulse.session")) == ACCOUNT_ID
+    second, third = sandbox_account(Path("data/acc2.session")), sandbox_account(Path("data/acc3.session"))
+    assert len({ACCOUNT_ID, second, third}) == 3
+    assert sandbox_account(Path("/elsewhere/acc2.session")) == second  # one session, two machines
+    assert await SandboxTelegram(VirtualClock(now), account=second).account_id() == second
+    tg = SandboxTelegram(VirtualClock(now))
+    names = crowd(250)
+    ids = {(await tg.resolve(name)).tg_id for name in names}
+    assert len(ids) == 250
+    for name in names[:5]:
+        page = await tg.get_history((await tg.resolve(name)).key, 50)
+        assert len(page.posts) >= 45, name  # a first run's full page
+    with pytest.raises(ValueError):
+        crowd(251)
