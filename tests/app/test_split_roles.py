@@ -26,6 +26,7 @@ from storage.db import read
 from storage.migrate import open_database
 from storage.posts import PostRepo
 from storage.runs import RunRepo
+from tests.drills.harness import check_against_truth, sandbox_now
 
 MAIN = str(Path(__file__).resolve().parents[2] / "main.py")
 WITHIN = 120.0  # a hang guard only
@@ -145,8 +146,11 @@ async def test_a_collector_killed_mid_channel_leaves_it_to_the_next_one(
             second, killed = await RunRepo(conn).recent()
             [channel] = await ChannelRepo(conn).list_all()
         total = await _posts(engine)
+        at = sandbox_now(float(roles.env["SANDBOX_ANCHOR"]), 0.2)
     finally:
         await engine.dispose()
+    # Post by post as the sandbox shows them: none lost in the kill, none stored twice.
+    assert await asyncio.to_thread(check_against_truth, queue_db_url, "pulse_news", at) == total
     assert killed.finished_at is None  # the process died mid-write of its record
     assert second.error is None and channel.last_collected_at is not None
     # The second run read the newest page again (the channel grew meanwhile): the killed run's posts
