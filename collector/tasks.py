@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from procrastinate import App, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
 from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
@@ -60,13 +60,13 @@ def build_task_app(database_url: str) -> App:
     return App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
 
 
-def register_collect(app: App, collect: Callable[[int], Awaitable[Any]]) -> None:
-    """The collector's side: what a `collect_channel(channel_id)` job runs."""
+def register_collect(app: App, collect: Callable[[int, str], Awaitable[Any]]) -> None:
+    """The collector's side: what a `collect_channel(channel_id)` job runs, told the job's queue."""
 
-    async def collect_channel(channel_id: int) -> None:
-        await collect(channel_id)
+    async def collect_channel(context: JobContext, channel_id: int) -> None:
+        await collect(channel_id, context.job.queue)
 
-    app.task(name=COLLECT_TASK)(collect_channel)
+    app.task(name=COLLECT_TASK, pass_context=True)(collect_channel)
 
 
 def register_notify(app: App, deliver: Callable[..., Awaitable[None]]) -> None:

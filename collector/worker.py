@@ -18,8 +18,9 @@ from collector.tasks import (
     register_collect,
     retry_stalled,
 )
+from storage.accounts import AccountRepo
 from storage.channels import COLLECTABLE, ChannelRepo
-from storage.db import read
+from storage.db import read, write
 from storage.schedule import ScheduleRepo
 
 log = logging.getLogger("collector.worker")
@@ -36,8 +37,13 @@ class QueueWorker:
         self.watch_seconds = watch_seconds
         register_collect(app, self.collect)
 
-    async def collect(self, channel_id: int) -> None:
-        """One job: the channel's run, due again just before the bot's next round."""
+    async def collect(self, channel_id: int, queue: str) -> None:
+        """One job: the channel's run, due again just before the bot's next round. A channel queued
+        before any account signed in (`account-default`) is claimed for this account and queued on
+        its queue, so that its run too holds the account's lock."""
+        if queue == DEFAULT_ACCOUNT and self.collector.gate.account is not None:
+            await self._claim(channel_id, self.collector.gate.account)
+            return
         await self._follow_schedule()
         watch = asyncio.create_task(self._watch(channel_id))
         try:
@@ -87,6 +93,13 @@ class QueueWorker:
         upcoming = upcoming_run(schedule.next_run_at, self.collector.clock.now(), schedule.interval)
         self.collector.interval = schedule.interval
         self.collector.next_run_hook = lambda: upcoming
+
+    async def _claim(self, channel_id: int, account: int) -> None:
+        async with write(self.engine) as conn:
+            owner = await AccountRepo(conn).claim(channel_id, account)
+            channel = await ChannelRepo(conn).get(channel_id)
+        if channel is not None and channel.status in COLLECTABLE:
+            await defer_collect(self.app, channel, owner)
 
     async def _requeue(self, channel_id: int) -> None:
         async with read(self.engine) as conn:

@@ -36,6 +36,7 @@ from collector.tasks import (
 from collector.worker import QueueWorker
 from sandbox.botapi import DEFAULT_TOKEN, BotAPIServer
 from sandbox.collector import sandbox_collector
+from sandbox.telegram import ACCOUNT_ID
 from settings import Settings
 from storage.accounts import AccountRepo
 from storage.channels import ChannelRepo
@@ -97,16 +98,32 @@ async def test_a_due_channel_is_queued_once_however_often_the_scheduler_ticks(qu
 
 
 async def test_two_collectors_of_one_account_never_collect_at_once(queue: Queue) -> None:
+    """Two processes of one account, on its queue, take turns. Jobs queued while no account was
+    live wait in `account-default`; a collector that takes one claims the channel and queues it on
+    its account's queue, so that run also waits for the account's lock (else the account's two
+    processes could collect a default job and one of their own at once)."""
     bot = bot_side(queue)
     await bot.enqueue(["@pulse_news", "@pulse_tech", "@pulse_markets"], added_by=None)
-    await bot.drain()
+    await bot.drain()  # no account yet: all three on account-default
+    await AccountLedger(queue.engine, queue.clock).bind(ACCOUNT_ID, session_key=ACCOUNT_ID,
+                                                        session_path="data/pulse.session")
+    async with write(queue.engine) as conn:
+        news = await ChannelRepo(conn).get_by_username("pulse_news")
+        await AccountRepo(conn).claim(news.id, ACCOUNT_ID)
+    # The account took one of them (as the bot's next round would take all three): its job moves
+    # to the account's queue, the other two still wait on default.
+    assert await defer_collect(queue.app, news, ACCOUNT_ID)
+    queues = sorted(j.queue for j in await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK))
+    assert queues == sorted([queue_for(ACCOUNT_ID), queue_for(), queue_for()])
     async with contextlib.AsyncExitStack() as stack:
         tasks = []
-        for _ in range(2):  # two processes of one account, each with its own connections
+        for _ in range(2):  # two processes of the account, signed in as production signs them in
             app = build_task_app(queue.url)
             await stack.enter_async_context(app.open_async())
             collector, _ = sandbox_collector(queue.engine, queue.clock, notifier=RecordingNotifier())
-            tasks.append(asyncio.create_task(QueueWorker(collector, app, queue.engine, queue_for()).run()))
+            await collector.gate.bind(ACCOUNT_ID)
+            worker = QueueWorker(collector, app, queue.engine, queue_for(ACCOUNT_ID))
+            tasks.append(asyncio.create_task(worker.run()))
         try:
             await until(lambda: _count(finished_runs(queue.engine), 3))
         finally:
@@ -114,13 +131,12 @@ async def test_two_collectors_of_one_account_never_collect_at_once(queue: Queue)
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     runs = sorted(await finished_runs(queue.engine), key=lambda r: r.started_at)
-    assert len(runs) == 3 and all(r.error is None and r.fetched > 0 for r in runs)
-    # On the one clock both collectors pace by, each run ends before the next begins.
+    assert len(runs) == 3 and {r.account_id for r in runs} == {ACCOUNT_ID}
     for earlier, later in itertools.pairwise(runs):
         assert earlier.finished_at <= later.started_at
     async with read(queue.engine) as conn:
         channels = await ChannelRepo(conn).list_all()
-    assert all(c.last_collected_at is not None for c in channels)
+    assert all(c.last_collected_at is not None and c.account_id == ACCOUNT_ID for c in channels)
     # Done jobs leave no rows behind: the queue does not grow by a row per channel run for good.
     assert not list(await queue.app.job_manager.list_jobs_async(task=COLLECT_TASK))
 
