@@ -1,15 +1,18 @@
 """Analytics timings on a large database: 30d summary, overview, charts, each beside an SQL floor.
 
-The database is built once into ~/.cache/channelpulse-bench (outside the repository) by SQL that
-generates rows inside SQLite; later runs reuse it. Figures: p50/p95 of `channel_summary` (30d)
-and of `overview` (30d), each beside one hand-written SQL aggregate over the same rows (the floor),
-and the time to render the charts.
+The SQLite database is built once into ~/.cache/channelpulse-bench (outside the repository) by SQL
+that generates rows inside SQLite; later runs reuse it. With `--backend postgresql` the same rows are
+generated inside a throwaway PostgreSQL server (`bench/postgres_fill.py`, as bench_api does), which is
+removed at the end. Figures, per backend: p50/p95 of `channel_summary` (30d) and of `overview` (30d),
+each beside one hand-written SQL aggregate over the same rows (the floor), and the time to render the
+charts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sqlite3
 import time
@@ -17,8 +20,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
 from analytics.charts import channel_charts, views_chart
@@ -28,6 +32,7 @@ from storage.db import create_engine, read
 from storage.migrate import open_database
 from storage.queries import collapsed_posts
 from storage.subscribers import subscriber_series
+from storage.tables import UTCDateTime
 from storage.views_24h import refresh_statement
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -114,9 +119,11 @@ async def timed(fn: Callable[[], Awaitable[object]], repeat: int) -> list[float]
 
 # The floor: one aggregate over the posts the summary reads (both windows), reading the stored
 # ~24 h views as the summary does.
+# Spelled so that both SQLite and PostgreSQL run it (`deleted = false`; the hours between two dates
+# per dialect, in HOURS).
 SUMMARY_FLOOR = """
 SELECT count(*), avg(views), sum(reactions + forwards + replies), avg(views_24h)
-FROM posts WHERE channel_id = :c AND date >= :s AND date < :u AND deleted = 0
+FROM posts WHERE channel_id = :c AND date >= :s AND date < :u AND deleted = false
 """
 # For comparison, the same aggregate working the ~24 h views out of the counter snapshots, as
 # ERR24 is defined (and as the summary did before posts.views_24h).
@@ -125,12 +132,16 @@ SELECT count(*), avg(p.views), sum(p.reactions + p.forwards + p.replies),
   (SELECT avg(cs.views) FROM posts q JOIN counter_snapshots cs
      ON cs.channel_id = q.channel_id AND cs.message_id = q.message_id
    WHERE q.channel_id = :c AND q.date >= :s AND q.date < :u
-     AND (julianday(cs.taken_at) - julianday(q.date)) * 24 BETWEEN 20 AND 48)
-FROM posts p WHERE p.channel_id = :c AND p.date >= :s AND p.date < :u AND p.deleted = 0
+     AND {hours} BETWEEN 20 AND 48)
+FROM posts p WHERE p.channel_id = :c AND p.date >= :s AND p.date < :u AND p.deleted = false
 """
+HOURS = {
+    "sqlite": "(julianday(cs.taken_at) - julianday(q.date)) * 24",
+    "postgresql": "extract(epoch FROM cs.taken_at - q.date) / 3600",
+}
 OVERVIEW_FLOOR = """
 SELECT channel_id, count(*), avg(views), sum(reactions + forwards + replies) FROM posts
-WHERE channel_id IN ({ids}) AND date >= :s AND date < :u AND deleted = 0 GROUP BY channel_id
+WHERE channel_id IN ({ids}) AND date >= :s AND date < :u AND deleted = false GROUP BY channel_id
 """
 SUMMARY_QUERIES = 4  # channel, where its history starts, folded posts, subscriber counts
 
@@ -146,53 +157,62 @@ async def _interleaved(fns: list[Callable[[int], Awaitable[object]]], picks: lis
     return out
 
 
-async def measure(url: str, channels: int, repeat: int) -> None:
+def _dated(query: str) -> Executable:
+    """`query` with :s and :u bound as stored dates, so either dialect compares like with like."""
+    return text(query).bindparams(bindparam("s", type_=UTCDateTime), bindparam("u", type_=UTCDateTime))
+
+
+async def measure(backend: str, url: str, channels: int, repeat: int) -> None:
     engine = create_engine(url)
+    try:
+        await _measure(backend, engine, channels, repeat)
+    finally:
+        await engine.dispose()
+
+
+async def _measure(backend: str, engine: AsyncEngine, channels: int, repeat: int) -> None:
     window = parse_window("30d")
-    s, u = _stamp(NOW - timedelta(days=30)), _stamp(NOW)
+    s, u = NOW - timedelta(days=30), NOW
     # The summary reads its window and the previous one beside it, so its floor reads both.
-    s2 = _stamp(NOW - timedelta(days=60))
+    s2 = NOW - timedelta(days=60)
     rng = random.Random(4)
 
     def sql(query: str) -> Callable[[int], Awaitable[object]]:
         async def run(c: int) -> None:
             async with read(engine) as conn:
-                (await conn.execute(text(query), {"c": c, "s": s2, "u": u})).all()
+                (await conn.execute(_dated(query), {"c": c, "s": s2, "u": u})).all()
         return run
 
     async def round_trips(c: int) -> None:
         async with read(engine) as conn:
             for _ in range(SUMMARY_QUERIES):
-                (await conn.execute(text("SELECT :c"), {"c": c})).all()
+                (await conn.execute(text("SELECT CAST(:c AS integer)"), {"c": c})).all()
 
     async def summary(c: int) -> None:
         await channel_summary(engine, c, window, NOW, "UTC")
 
-    try:
-        every_channel = list(range(1, channels + 1))
-        await _interleaved([summary, sql(SUMMARY_FLOOR)], every_channel)  # warm the page cache
-        picks = [rng.randint(1, channels) for _ in range(repeat)]
-        summ, floor, snap_floor, trips = await _interleaved(
-            [summary, sql(SUMMARY_FLOOR), sql(SNAPSHOT_FLOOR), round_trips], picks
-        )
-        ids = ",".join(str(i) for i in every_channel)
-        ov_repeat = max(5, repeat // 4)
+    every_channel = list(range(1, channels + 1))
+    await _interleaved([summary, sql(SUMMARY_FLOOR)], every_channel)  # warm the page cache
+    picks = [rng.randint(1, channels) for _ in range(repeat)]
+    summ, floor, snap_floor, trips = await _interleaved(
+        [summary, sql(SUMMARY_FLOOR), sql(SNAPSHOT_FLOOR.format(hours=HOURS[backend])), round_trips], picks
+    )
+    ids = ",".join(str(i) for i in every_channel)
+    ov_repeat = max(5, repeat // 4)
 
-        async def whole_overview(_: int) -> None:
-            await overview(engine, window, NOW)
+    async def whole_overview(_: int) -> None:
+        await overview(engine, window, NOW)
 
-        async def floor_overview(_: int) -> None:
-            async with read(engine) as conn:
-                (await conn.execute(text(OVERVIEW_FLOOR.format(ids=ids)), {"s": s, "u": u})).all()
-
-        ov, ov_floor = await _interleaved([whole_overview, floor_overview], list(range(ov_repeat)))
-        charts = await timed(lambda: channel_charts(engine, 1, window, NOW, "UTC"), 5)
+    async def floor_overview(_: int) -> None:
         async with read(engine) as conn:
-            every = await collapsed_posts(conn, 1, None, NOW)
-            subs = await subscriber_series(conn, 1, None, NOW)
-        big = await timed(lambda: views_chart(every, subs, "@bench1 — all time"), 3)
-    finally:
-        await engine.dispose()
+            (await conn.execute(_dated(OVERVIEW_FLOOR.format(ids=ids)), {"s": s, "u": u})).all()
+
+    ov, ov_floor = await _interleaved([whole_overview, floor_overview], list(range(ov_repeat)))
+    charts = await timed(lambda: channel_charts(engine, 1, window, NOW, "UTC"), 5)
+    async with read(engine) as conn:
+        every = await collapsed_posts(conn, 1, None, NOW)
+        subs = await subscriber_series(conn, 1, None, NOW)
+    big = await timed(lambda: views_chart(every, subs, "@bench1 — all time"), 3)
 
     def line(name: str, values: list[float], floor_values: list[float] | None, target: str) -> None:
         p50, p95 = pct(values, 0.5), pct(values, 0.95)
@@ -200,7 +220,8 @@ async def measure(url: str, channels: int, repeat: int) -> None:
         if floor_values:
             f50 = pct(floor_values, 0.5)
             extra = f"  floor p50 {f50:7.1f} ms  ratio p50/floor {p50 / f50:4.1f}x"
-        print(f"{name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{extra}  ({target}, n={len(values)})")
+        print(f"{backend:<10} {name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{extra}  ({target}, "
+              f"n={len(values)}; load average {os.getloadavg()[0]:.1f})", flush=True)
 
     line("channel_summary 30d", summ, floor, "target p95 < 50 ms, <= 3x floor")
     line("  vs the floor from snapshots", summ, snap_floor, "the 24 h views worked out per read")
@@ -217,9 +238,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--snapshots", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite"],
+                        help="postgresql fills a throwaway server with the same rows first (about 5 min)")
     args = parser.parse_args(argv)
+    # Opened (built only if missing) either way: the PostgreSQL line names it as holding the same rows.
     path = big_database(args.cache, args.channels, args.posts, args.snapshots)
-    asyncio.run(measure(f"sqlite+aiosqlite:///{path}", args.channels, args.repeat))
+    if "sqlite" in args.backend:
+        asyncio.run(measure("sqlite", f"sqlite+aiosqlite:///{path}", args.channels, args.repeat))
+    if "postgresql" in args.backend:
+        from bench.postgres_fill import filled_server  # it imports this module (NOW, SPAN_DAYS)
+
+        with filled_server(args.channels, args.posts, args.snapshots, path.name) as url:
+            if url is not None:
+                asyncio.run(measure("postgresql", url, args.channels, args.repeat))
     return 0
 
 

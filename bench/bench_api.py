@@ -135,33 +135,11 @@ def measure_one(backend: str, label: str, base: str, token: str, path: str, args
 
 
 def on_postgres(sqlite_file: Path, args: argparse.Namespace) -> None:
-    # The tests' throwaway server (initdb in a temporary folder, removed when stopped).
-    from bench.postgres_fill import fill
-    from tests.postgres_server import ThrowawayServer, find_binaries
+    from bench.postgres_fill import filled_server  # the tests' server module only when it is used
 
-    binaries = find_binaries()
-    if binaries is None:
-        print("postgresql: not measured (no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin)")
-        return
-    server = ThrowawayServer(binaries)
-    cluster = server.start()
-    try:
-        url = cluster.sqlalchemy_url("postgres")
-        t0 = time.perf_counter()
-
-        async def build() -> None:
-            engine = await open_database(url)
-            try:
-                await fill(engine, args.channels, args.posts, args.snapshots)
-            finally:
-                await engine.dispose()
-
-        asyncio.run(build())
-        print(f"postgresql: filled a throwaway server on {cluster.description.split(' on ')[-1]} with the "
-              f"same rows as {sqlite_file.name} in {time.perf_counter() - t0:.0f} s", flush=True)
-        measure("postgresql", url, args)
-    finally:
-        server.stop()
+    with filled_server(args.channels, args.posts, args.snapshots, sqlite_file.name) as url:
+        if url is not None:
+            measure("postgresql", url, args)
 
 
 def main(argv: list[str]) -> int:

@@ -1,9 +1,17 @@
 """The analytics benchmark's database on PostgreSQL: the same rows as `bench_analytics.build` writes
 into SQLite (channels, hourly runs and subscriber counts, posts, counter snapshots, each post's ~24 h
-views), generated inside the server with generate_series, so both backends are measured on one data set."""
+views), generated inside the server with generate_series, so both backends are measured on one data set.
+
+`filled_server` is what the benchmarks use: the tests' throwaway server (initdb in a temporary folder,
+removed when stopped), migrated and filled.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -11,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bench_analytics import NOW, SPAN_DAYS
 from storage.db import write
+from storage.migrate import open_database
 from storage.views_24h import refresh_statement
+from tests.postgres_server import ThrowawayServer, find_binaries
 
 # Every 20th post starts an album of three items sharing its date, as in bench_analytics.build.
 ALBUM_I = "(i - CASE WHEN i % 20 < 3 THEN i % 20 ELSE 0 END)"
@@ -78,3 +88,33 @@ async def fill(engine: AsyncEngine, channels: int, posts: int, snapshots: int) -
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE"))
+
+
+@contextmanager
+def filled_server(channels: int, posts: int, snapshots: int, like: str) -> Iterator[str | None]:
+    """A throwaway server holding the benchmark's rows; its SQLAlchemy URL, or None (after a line that
+    says why) when no server can be started here. `like` names the SQLite file with the same rows."""
+    binaries = find_binaries()
+    if binaries is None:
+        print("postgresql: not measured (no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin)")
+        yield None
+        return
+    server = ThrowawayServer(binaries)
+    cluster = server.start()
+    try:
+        url = cluster.sqlalchemy_url("postgres")
+        t0 = time.perf_counter()
+
+        async def build() -> None:
+            engine = await open_database(url)
+            try:
+                await fill(engine, channels, posts, snapshots)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(build())
+        print(f"postgresql: filled a throwaway server on {cluster.description.split(' on ')[-1]} with the "
+              f"same rows as {like} in {time.perf_counter() - t0:.0f} s", flush=True)
+        yield url
+    finally:
+        server.stop()

@@ -1,9 +1,13 @@
 """The README's Settings table, troubleshooting and deployment sections stay true to the code."""
 
 import re
+import shlex
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from settings import Settings
 
@@ -97,3 +101,59 @@ def test_security_quotes_what_the_bot_says_in_groups_and_the_formula_rule_the_ex
     for trigger in FORMULA_TRIGGERS:
         shown = {"\t": "a tab", "\r": "carriage return"}.get(trigger, f"`{trigger}`")
         assert shown in text
+
+
+WALKTHROUGH = "### From one `run` on SQLite to two accounts in compose, step by step\n"
+
+
+def _walkthrough() -> str:
+    deployment = _section("Deployment")
+    assert WALKTHROUGH in deployment
+    return deployment.split(WALKTHROUGH, 1)[1]
+
+
+def _compose_with_the_walkthroughs_services(text: str) -> dict[str, Any]:
+    """docker-compose.yml with the YAML the walkthrough adds under `services:`, as compose reads it."""
+    snippets = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(snippets) == 1
+    added = textwrap.indent(textwrap.dedent(snippets[0]), "  ")
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert compose.count("\nvolumes:\n") == 1
+    return yaml.safe_load(compose.replace("\nvolumes:\n", f"\n{added}\nvolumes:\n"))
+
+
+def test_the_split_walkthrough_runs_only_commands_that_exist() -> None:
+    """Every `python main.py …` in the step by step parses; every service it names is in the compose
+    file (with its own addition) and in the profile it gives."""
+    from main import build_parser
+
+    text = _walkthrough()
+    commands = re.findall(r"python main\.py ([^'`\n#]+)", text)
+    assert {c.split()[0] for c in commands} == {"migrate-db", "login", "status", "accounts"}
+    for command in commands:
+        build_parser().parse_args(shlex.split(command))  # an unknown command or option exits 2
+    services = _compose_with_the_walkthroughs_services(text)["services"]
+    lines = re.findall(r"docker compose [^`\n#]+", text)
+    assert len(lines) >= 8
+    for line in lines:
+        words = shlex.split(line)[2:]
+        profiles = set()
+        while words[0] == "--profile":
+            profiles.add(words[1])
+            words = words[2:]
+        verb, rest = words[0], [w for w in words[1:] if not w.startswith("-")]
+        named = rest[:1] if verb in ("run", "exec") else rest
+        assert verb in ("stop", "up", "ps", "run", "exec") and (named or verb == "ps"), line
+        for name in named:
+            assert name in services, line
+            assert set(services[name].get("profiles", [])) <= profiles, line
+
+
+def test_the_walkthroughs_second_collector_is_the_first_on_its_own_session() -> None:
+    services = _compose_with_the_walkthroughs_services(_walkthrough())["services"]
+    first, second = services["collector"], services["collector2"]
+    assert second["environment"] == {**first["environment"], "TELEGRAM_SESSION": "data/acc2.session"}
+    assert first["environment"]["TELEGRAM_SESSION"] == "data/pulse.session"
+    assert {k: v for k, v in second.items() if k != "environment"} == {
+        k: v for k, v in first.items() if k != "environment"
+    }

@@ -38,7 +38,8 @@ def _unit() -> dict[str, list[str]]:
 
 
 def _services(path: Path) -> dict[str, str]:
-    """Each service under `services:` → its block's text (the files keep a two-space indent)."""
+    """Each service under `services:` → its block's text (the files keep a two-space indent; a
+    service may carry a YAML anchor, `collector: &collector`)."""
     blocks: dict[str, str] = {}
     name = None
     inside = False
@@ -47,7 +48,7 @@ def _services(path: Path) -> dict[str, str]:
             continue
         if not line.startswith(" "):
             inside, name = line == "services:", None
-        elif inside and (m := re.fullmatch(r"  ([\w-]+):", line)):
+        elif inside and (m := re.fullmatch(r"  ([\w-]+):(?: &[\w-]+)?", line)):
             name = m.group(1)
             blocks[name] = ""
         elif inside and name is not None:
