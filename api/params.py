@@ -30,7 +30,7 @@ CHANNEL_ERRORS: dict[int | str, dict] = {
 }
 
 
-def window_query(
+async def window_query(  # async: FastAPI runs a plain function in a worker thread
     window: Annotated[WindowName, Query(description="The period ending now")] = DEFAULT_WINDOW,
 ) -> Window:
     return parse_window(window.value)
