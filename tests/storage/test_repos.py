@@ -140,6 +140,26 @@ async def test_runs_and_subscribers_round_trip(engine, now) -> None:
     assert [r.id for r in recent] == [run2, run_id]
 
 
+async def test_a_channel_with_its_latest_run_is_what_the_two_reads_give(engine, now) -> None:
+    channel = await _channel(engine, now)
+    other = await _channel(engine, now, "other")
+    async with read(engine) as conn:
+        never_ran = await ChannelRepo(conn).get_with_latest_run("Durov")
+        unknown = await ChannelRepo(conn).get_with_latest_run("nobody")
+    async with write(engine) as conn:
+        runs = RunRepo(conn)
+        first = await runs.start(channel.id, now)
+        finished = RunResult(fetched=3, pacing_seconds={"message": 1.5})
+        await runs.finish(first, finished, now + timedelta(seconds=9))
+        running = await runs.start(channel.id, now + timedelta(hours=1))  # started, not finished
+        await runs.start(other.id, now + timedelta(hours=2))  # another channel's newer run
+    async with read(engine) as conn:
+        found = await ChannelRepo(conn).get_with_latest_run("durov")
+        expected = (await ChannelRepo(conn).get(channel.id), await RunRepo(conn).latest(channel.id))
+    assert never_ran == (channel, None) and unknown is None
+    assert found == expected and found[1].id == running and found[1].finished_at is None
+
+
 async def test_digest_subscriptions_and_alerts(engine, now) -> None:
     channel = await _channel(engine, now)
     async with write(engine) as conn:
