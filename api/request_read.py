@@ -1,8 +1,12 @@
-"""One read transaction per API request for its small look-ups: the token, the channel the path names,
-the route's own reads. Each transaction costs a pool checkout, a BEGIN and a ROLLBACK (on SQLite each a
-hop to the driver's thread), which for a cached summary was a third of the request's work when the
-token and the channel were read in two. Opened at first use; closed when the route returns, or sooner
-by `release` before a route hands over to analytics that read on connections of their own."""
+"""One read connection per API request for its small look-ups: the token, the channel the path names
+(with its newest run, in one statement), a route's single-statement reads. Each connection costs a
+pool checkout and, in a transaction, a BEGIN and a ROLLBACK (on SQLite each a few hops to the
+driver's thread), which for a cached summary was a third of the request's work when the token and
+the channel were read in two. None of these reads needs another to agree with it, so on SQLite each
+statement reads on its own, without BEGIN (`read(snapshot=False)`); a route whose statements must
+agree (a page of posts and their total) reads in a transaction of its own. Opened at first use;
+closed when the route returns, or sooner by `release` before a route hands over to analytics that
+read on connections of their own."""
 
 from __future__ import annotations
 
@@ -24,10 +28,10 @@ class RequestRead:
         self._conn: AsyncConnection | None = None
 
     async def conn(self) -> AsyncConnection:
-        """The request's read-only connection, in one transaction from its first use on."""
+        """The request's read-only connection (each statement its own snapshot on SQLite)."""
         if self._conn is None:
             stack = AsyncExitStack()
-            self._conn = await stack.enter_async_context(read(self.engine))
+            self._conn = await stack.enter_async_context(read(self.engine, snapshot=False))
             self._stack = stack
         return self._conn
 

@@ -25,6 +25,7 @@ from api.schemas import ChannelsOut, OverviewOut, SubscribersOut, SummaryOut
 from api.summary_cache import data_stamp
 from storage.channels import ChannelRepo
 from storage.counts import ChannelCounts, channel_counts
+from storage.db import read
 from storage.models import Channel
 from storage.subscribers import subscriber_series
 
@@ -33,11 +34,12 @@ Tracked = Annotated[Channel, Depends(tracked_channel)]
 WindowQ = Annotated[Window, Depends(window_query)]
 
 
-async def list_channels(reads: Reads) -> JSONResponse:
+async def list_channels(ctx: Ctx, reads: Reads) -> JSONResponse:
     """Every tracked channel with its state, posts stored and newest subscriber count."""
-    conn = await reads.conn()
-    channels = await ChannelRepo(conn).list_all()
-    counts = await channel_counts(conn)
+    await reads.release()  # the channels and their counts must agree: one transaction of their own
+    async with read(ctx.engine) as conn:
+        channels = await ChannelRepo(conn).list_all()
+        counts = await channel_counts(conn)
     rows = []
     for c in channels:
         n = counts.get(c.id, ChannelCounts())

@@ -14,6 +14,7 @@ from api.context import ApiContext, context
 from api.params import CHANNEL_ERRORS, tracked_channel, window_query
 from api.request_read import Reads
 from api.schemas import ErrorOut, PostHistoryOut, PostPageOut
+from storage.db import read
 from storage.models import Channel, Post
 from storage.post_pages import NO_MEDIA, SORT_COLUMNS, post_page
 
@@ -57,8 +58,10 @@ async def list_posts(
     Unknown counters sort last in either order."""
     start, end = window.bounds(ctx.clock.now())
     kind = NO_MEDIA if media == TEXT else media
-    page = await post_page(await reads.conn(), channel.id, since=start, until=end, media_kind=kind,
-                           sort=sort.value, descending=order is Order.desc, limit=limit, offset=offset)
+    await reads.release()  # the page and its total must agree: one transaction of their own
+    async with read(ctx.engine) as conn:
+        page = await post_page(conn, channel.id, since=start, until=end, media_kind=kind,
+                               sort=sort.value, descending=order is Order.desc, limit=limit, offset=offset)
     return JSONResponse({
         "username": channel.username, "window": window.name, "sort": sort.value, "order": order.value,
         "media": media, "total": page.total, "offset": offset, "limit": limit,

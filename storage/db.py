@@ -60,8 +60,11 @@ def _install_sqlite_events(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("pulse_each_statement"):
+            return  # no transaction: each statement reads what is committed when it runs
         # A writer takes the lock at BEGIN, so a reader that later writes never deadlocks it.
-        mode = "DEFERRED" if conn.get_execution_options().get("pulse_read_only") else "IMMEDIATE"
+        mode = "DEFERRED" if options.get("pulse_read_only") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -128,10 +131,12 @@ async def write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 @asynccontextmanager
-async def read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A read-only transaction that never takes the write lock."""
+async def read(engine: AsyncEngine, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction that never takes the write lock. With `snapshot` off, for reads whose
+    statements need not agree with each other, SQLite runs each statement on its own (its BEGIN and
+    the hops to the driver's thread it costs are left out); PostgreSQL reads as with it on."""
     async with engine.connect() as conn:
-        conn = await conn.execution_options(pulse_read_only=True)
+        conn = await conn.execution_options(pulse_read_only=True, pulse_each_statement=not snapshot)
         yield conn
 
 

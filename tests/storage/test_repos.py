@@ -205,6 +205,22 @@ async def test_interrupted_transaction_leaves_no_half_written_post(engine, now) 
         assert await PostRepo(conn).get(channel.id, 7) is None
 
 
+@pytest.mark.sqlite_only("PostgreSQL's transactions read what is committed at each statement anyway")
+async def test_a_read_agrees_with_itself_unless_it_asks_for_each_statement_alone(engine, now) -> None:
+    channel = await _channel(engine, now)
+
+    async def posts_before_and_after_a_write(snapshot: bool, message_id: int) -> tuple[int, int]:
+        async with read(engine, snapshot=snapshot) as conn:
+            before = await PostRepo(conn).count_by_channel()
+            async with write(engine) as other:  # another connection commits meanwhile
+                await PostRepo(other).upsert(Post(channel.id, message_id, now), now)
+            after = await PostRepo(conn).count_by_channel()
+        return before.get(channel.id, 0), after.get(channel.id, 0)
+
+    assert await posts_before_and_after_a_write(True, 1) == (0, 0)  # one snapshot
+    assert await posts_before_and_after_a_write(False, 2) == (1, 2)  # each statement reads afresh
+
+
 async def test_reader_is_not_blocked_by_a_writer_on_a_file_database(engine, now) -> None:
     channel = await _channel(engine, now)
     writer_holds_lock = asyncio.Event()
