@@ -11,8 +11,8 @@ from fastapi import Depends, HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import ApiContext, context
+from api.request_read import Reads
 from storage.api_tokens import ApiToken, ApiTokenRepo, token_hash
-from storage.db import read
 
 bearer = HTTPBearer(
     auto_error=False, scheme_name="token",
@@ -25,14 +25,15 @@ REFUSED = "this API token is not valid (unknown or revoked)"
 
 async def require_token(
     ctx: Annotated[ApiContext, Depends(context)],
+    reads: Reads,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> ApiToken:
-    """The live token the request carries; 401 without one, 429 past its rate limit."""
+    """The live token the request carries; 401 without one, 429 past its rate limit. Read afresh on
+    every request (in the request's read, which the route goes on with), so a revocation holds at once."""
     if credentials is None or not credentials.credentials:
         raise HTTPException(401, MISSING, headers=CHALLENGE)
     presented = token_hash(credentials.credentials)
-    async with read(ctx.engine) as conn:
-        live = await ApiTokenRepo(conn).live()
+    live = await ApiTokenRepo(await reads.conn()).live()
     found = None
     for token in live:  # every one compared, so the time taken tells nothing of which matched
         if hmac.compare_digest(presented, token.token_hash):

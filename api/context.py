@@ -24,6 +24,7 @@ class ApiContext:
     summaries: SummaryCache
 
 
-def context(request: Request) -> ApiContext:
-    """FastAPI dependency: the app's context."""
+async def context(request: Request) -> ApiContext:
+    """FastAPI dependency: the app's context. A coroutine, so FastAPI calls it in the loop: a plain
+    function would be sent to a worker thread on every request."""
     return request.app.state.context

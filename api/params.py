@@ -6,15 +6,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query
+from fastapi import HTTPException, Path, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics.windows import WINDOW_NAMES, Window, parse_window
-from api.context import ApiContext, context
+from api.request_read import Reads
 from api.schemas import ErrorOut
 from storage.channels import ChannelRepo
-from storage.db import read
-from storage.models import Channel
+from storage.models import Channel, Run
 
 WindowName = StrEnum("WindowName", {name: name for name in WINDOW_NAMES})  # type: ignore[misc]
 DEFAULT_WINDOW = WindowName("7d")  # as in the bot and `stats`
@@ -30,7 +29,7 @@ CHANNEL_ERRORS: dict[int | str, dict] = {
 }
 
 
-def window_query(
+async def window_query(  # async: FastAPI runs a plain function in a worker thread
     window: Annotated[WindowName, Query(description="The period ending now")] = DEFAULT_WINDOW,
 ) -> Window:
     return parse_window(window.value)
@@ -39,15 +38,31 @@ def window_query(
 Username = Annotated[str, Path(pattern=USERNAME, description="The channel's username, as in the bot")]
 
 
-async def tracked_channel(ctx: Annotated[ApiContext, Depends(context)], username: Username) -> Channel:
-    async with read(ctx.engine) as conn:
-        return await find_tracked(conn, username)
+async def tracked_channel(reads: Reads, username: Username) -> Channel:
+    return await find_tracked(await reads.conn(), username)
 
 
 async def find_tracked(conn: AsyncConnection, username: str) -> Channel:
     """The tracked channel `username` names (any case, with or without @); 404 when there is none."""
-    name = username.removeprefix("@").lower()
+    name = _name(username)
     channel = await ChannelRepo(conn).get_by_username(name)
     if channel is None:
-        raise HTTPException(404, f"@{name} is not tracked: add it with /add_channel in the bot")
+        raise _not_tracked(name)
     return channel
+
+
+async def find_tracked_with_latest_run(conn: AsyncConnection, username: str) -> tuple[Channel, Run | None]:
+    """`find_tracked`, with the channel's newest run read in the same statement."""
+    name = _name(username)
+    found = await ChannelRepo(conn).get_with_latest_run(name)
+    if found is None:
+        raise _not_tracked(name)
+    return found
+
+
+def _name(username: str) -> str:
+    return username.removeprefix("@").lower()
+
+
+def _not_tracked(name: str) -> HTTPException:
+    return HTTPException(404, f"@{name} is not tracked: add it with /add_channel in the bot")

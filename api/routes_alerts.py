@@ -7,14 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from api.context import ApiContext, context
 from api.params import AUTH_ERRORS, CHANNEL_ERRORS, tracked_channel
+from api.request_read import Reads
 from api.schemas import AlertsOut
 from storage.alerts import AlertRepo
-from storage.db import read
 from storage.models import Alert, Channel
 
-Ctx = Annotated[ApiContext, Depends(context)]
 MAX_ALERTS = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_ALERTS, description=f"At most {MAX_ALERTS}")]
 
@@ -26,18 +24,16 @@ def _alerts(found: list[Alert]) -> JSONResponse:
     } for a in found]})
 
 
-async def list_alerts(ctx: Ctx, limit: Limit = 100) -> JSONResponse:
+async def list_alerts(reads: Reads, limit: Limit = 100) -> JSONResponse:
     """The newest alerts of every channel."""
-    async with read(ctx.engine) as conn:
-        return _alerts(await AlertRepo(conn).recent(limit))
+    return _alerts(await AlertRepo(await reads.conn()).recent(limit))
 
 
 async def channel_alerts(
-    ctx: Ctx, channel: Annotated[Channel, Depends(tracked_channel)], limit: Limit = 100,
+    reads: Reads, channel: Annotated[Channel, Depends(tracked_channel)], limit: Limit = 100,
 ) -> JSONResponse:
     """The newest alerts of one channel."""
-    async with read(ctx.engine) as conn:
-        return _alerts(await AlertRepo(conn).recent(limit, channel.id))
+    return _alerts(await AlertRepo(await reads.conn()).recent(limit, channel.id))
 
 
 def build_router() -> APIRouter:

@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 from analytics.export import iter_export
 from api.context import ApiContext, context
 from api.params import CHANNEL_ERRORS, tracked_channel
+from api.request_read import Reads
 from api.schemas import ErrorOut
-from storage.db import read
 from storage.models import Channel
 from storage.posts import PostRepo
 
@@ -30,13 +30,12 @@ class Format(StrEnum):
 
 
 async def export(
-    ctx: Ctx, channel: Tracked,
+    ctx: Ctx, reads: Reads, channel: Tracked,
     format: Annotated[Format, Query(description="csv (spreadsheet-safe) or json")] = Format.csv,
     series: Annotated[bool, Query(description="Every counter snapshot, not each post's latest")] = False,
 ) -> StreamingResponse:
     """Every stored post (deleted ones flagged) or, with `series`, every counter snapshot."""
-    async with read(ctx.engine) as conn:
-        stored = (await PostRepo(conn).count_by_channel()).get(channel.id, 0)
+    stored = (await PostRepo(await reads.conn()).count_by_channel()).get(channel.id, 0)
     if not stored:
         raise HTTPException(404, f"@{channel.username} has no posts stored yet: nothing to export")
     name = f"{channel.username}-{'snapshots' if series else 'posts'}.{format.value}"

@@ -12,6 +12,7 @@ from analytics.service import post_history
 from analytics.windows import Window
 from api.context import ApiContext, context
 from api.params import CHANNEL_ERRORS, tracked_channel, window_query
+from api.request_read import Reads
 from api.schemas import ErrorOut, PostHistoryOut, PostPageOut
 from storage.db import read
 from storage.models import Channel, Post
@@ -44,7 +45,7 @@ def _post(username: str, p: Post) -> dict:
 
 
 async def list_posts(
-    ctx: Ctx, channel: Tracked, window: WindowQ,
+    ctx: Ctx, reads: Reads, channel: Tracked, window: WindowQ,
     sort: Annotated[SortBy, Query(description="The column to sort by")] = BY_DATE,
     order: Annotated[Order, Query()] = Order.desc,
     media: Annotated[str | None, Query(
@@ -57,6 +58,7 @@ async def list_posts(
     Unknown counters sort last in either order."""
     start, end = window.bounds(ctx.clock.now())
     kind = NO_MEDIA if media == TEXT else media
+    await reads.release()  # the page and its total must agree: one transaction of their own
     async with read(ctx.engine) as conn:
         page = await post_page(conn, channel.id, since=start, until=end, media_kind=kind,
                                sort=sort.value, descending=order is Order.desc, limit=limit, offset=offset)
@@ -68,9 +70,10 @@ async def list_posts(
 
 
 async def get_post(
-    ctx: Ctx, channel: Tracked, message_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    ctx: Ctx, reads: Reads, channel: Tracked, message_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> JSONResponse:
     """One post's counters at every collection that saw it, with its age at each."""
+    await reads.release()  # the analytics read on their own connection
     history = await post_history(ctx.engine, channel.id, message_id, ctx.clock.now())
     if history is None:
         raise HTTPException(404, f"post {message_id} of @{channel.username} is not stored (yet)")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, case, func, select, true, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import insert_for
-from storage.models import Channel
-from storage.tables import channels, digest_subscriptions
+from storage.models import Channel, Run
+from storage.tables import channels, digest_subscriptions, runs
 
 COLLECTABLE = ("queued", "active")
 # Marks a username Telegram has given to another tracked channel, until this one's next run learns
@@ -28,6 +29,19 @@ def collected_by(account_id: int | None) -> ColumnElement[bool]:
     if account_id is None:
         return true()
     return channels.c.account_id.is_(None) | (channels.c.account_id == account_id)
+
+
+@cache
+def _with_latest_run() -> Select:
+    """The statement `get_with_latest_run` runs, built once: the API reads it on every summary, and
+    building it (an alias, a label per column) cost more than running it."""
+    newest = (select(runs.c.id).where(runs.c.channel_id == channels.c.id)
+              .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)
+              .correlate(channels).scalar_subquery())
+    run = runs.alias("newest_run")
+    return (select(channels, *(c.label(f"run_{c.name}") for c in run.c))
+            .select_from(channels.outerjoin(run, run.c.id == newest))
+            .where(channels.c.username == bindparam("username")))
 
 
 class ChannelRepo:
@@ -56,6 +70,16 @@ class ChannelRepo:
         stmt = select(channels).where(channels.c.username == username.lower())
         row = (await self.conn.execute(stmt)).first()
         return Channel.from_row(row) if row else None
+
+    async def get_with_latest_run(self, username: str) -> tuple[Channel, Run | None] | None:
+        """The channel named `username` and its newest run (as `RunRepo.latest`), in one statement:
+        one snapshot of both, and one round trip where there were two."""
+        row = (await self.conn.execute(_with_latest_run(), {"username": username.lower()})).first()
+        if row is None:
+            return None
+        m = row._mapping
+        latest = Run(**{c.name: m[f"run_{c.name}"] for c in runs.c}) if m["run_id"] is not None else None
+        return Channel.from_row(row), latest
 
     async def list_all(self) -> list[Channel]:
         rows = await self.conn.execute(select(channels).order_by(channels.c.id))

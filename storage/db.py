@@ -19,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 log = logging.getLogger("storage")
 
 BUSY_TIMEOUT_MS = 10_000
+# SQLite connections kept open for reuse. SQLAlchemy's default (5, and 10 more opened and closed as
+# needed) made the API under 16 concurrent requests open and close a connection, with its aiosqlite
+# thread and pragmas, on most requests; an open SQLite connection costs a thread and a little memory.
+SQLITE_POOL_SIZE = 20
 # When SQLite's busy timeout runs out (another process, e.g. `collect` or a long writer, kept the
 # write lock longer), a write waits these pauses more, one attempt after each, before it gives up:
 # with the default timeout, about 45 s in all.
@@ -31,9 +35,11 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
+    pool: dict[str, Any] = {}  # an in-memory database is one connection, SQLAlchemy's StaticPool
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        pool = {"pool_size": SQLITE_POOL_SIZE}
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pool)
     _install_sqlite_events(engine)
     return engine
 
@@ -54,8 +60,11 @@ def _install_sqlite_events(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("pulse_each_statement"):
+            return  # no transaction: each statement reads what is committed when it runs
         # A writer takes the lock at BEGIN, so a reader that later writes never deadlocks it.
-        mode = "DEFERRED" if conn.get_execution_options().get("pulse_read_only") else "IMMEDIATE"
+        mode = "DEFERRED" if options.get("pulse_read_only") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -122,10 +131,12 @@ async def write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 @asynccontextmanager
-async def read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A read-only transaction that never takes the write lock."""
+async def read(engine: AsyncEngine, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction that never takes the write lock. With `snapshot` off, for reads whose
+    statements need not agree with each other, SQLite runs each statement on its own (its BEGIN and
+    the hops to the driver's thread it costs are left out); PostgreSQL reads as with it on."""
     async with engine.connect() as conn:
-        conn = await conn.execution_options(pulse_read_only=True)
+        conn = await conn.execution_options(pulse_read_only=True, pulse_each_statement=not snapshot)
         yield conn
 
 

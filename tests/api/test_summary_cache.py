@@ -80,6 +80,21 @@ async def test_a_second_request_is_answered_from_memory(
     assert other.json()["window"] == "30d" and reads_posts(statements)
 
 
+async def test_an_answer_from_memory_still_reads_the_token_and_the_channel_afresh_in_one_read(
+    client: httpx.AsyncClient, engine: AsyncEngine, statements: list[str]
+) -> None:
+    checkouts: list[object] = []
+    event.listen(engine.sync_engine.pool, "checkout", lambda *_: checkouts.append(None))
+    first = await client.get(SUMMARY, params={"window": "7d"})
+    checkouts.clear()
+    statements.clear()
+    again = await client.get(SUMMARY, params={"window": "7d"})
+    assert again.status_code == 200 and again.json() == first.json()
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(checkouts) == 1 and len(selects) == 2  # one connection: the live tokens, the channel
+    assert "api_tokens" in selects[0] and "runs" in selects[1]  # with its newest run
+
+
 async def test_a_new_collection_run_gives_a_fresh_answer(
     client: httpx.AsyncClient, engine: AsyncEngine, pulse: int, clock: VirtualClock
 ) -> None:

@@ -140,6 +140,26 @@ async def test_runs_and_subscribers_round_trip(engine, now) -> None:
     assert [r.id for r in recent] == [run2, run_id]
 
 
+async def test_a_channel_with_its_latest_run_is_what_the_two_reads_give(engine, now) -> None:
+    channel = await _channel(engine, now)
+    other = await _channel(engine, now, "other")
+    async with read(engine) as conn:
+        never_ran = await ChannelRepo(conn).get_with_latest_run("Durov")
+        unknown = await ChannelRepo(conn).get_with_latest_run("nobody")
+    async with write(engine) as conn:
+        runs = RunRepo(conn)
+        first = await runs.start(channel.id, now)
+        finished = RunResult(fetched=3, pacing_seconds={"message": 1.5})
+        await runs.finish(first, finished, now + timedelta(seconds=9))
+        running = await runs.start(channel.id, now + timedelta(hours=1))  # started, not finished
+        await runs.start(other.id, now + timedelta(hours=2))  # another channel's newer run
+    async with read(engine) as conn:
+        found = await ChannelRepo(conn).get_with_latest_run("durov")
+        expected = (await ChannelRepo(conn).get(channel.id), await RunRepo(conn).latest(channel.id))
+    assert never_ran == (channel, None) and unknown is None
+    assert found == expected and found[1].id == running and found[1].finished_at is None
+
+
 async def test_digest_subscriptions_and_alerts(engine, now) -> None:
     channel = await _channel(engine, now)
     async with write(engine) as conn:
@@ -183,6 +203,22 @@ async def test_interrupted_transaction_leaves_no_half_written_post(engine, now) 
             raise RuntimeError("crash mid-write")
     async with read(engine) as conn:
         assert await PostRepo(conn).get(channel.id, 7) is None
+
+
+@pytest.mark.sqlite_only("PostgreSQL's transactions read what is committed at each statement anyway")
+async def test_a_read_agrees_with_itself_unless_it_asks_for_each_statement_alone(engine, now) -> None:
+    channel = await _channel(engine, now)
+
+    async def posts_before_and_after_a_write(snapshot: bool, message_id: int) -> tuple[int, int]:
+        async with read(engine, snapshot=snapshot) as conn:
+            before = await PostRepo(conn).count_by_channel()
+            async with write(engine) as other:  # another connection commits meanwhile
+                await PostRepo(other).upsert(Post(channel.id, message_id, now), now)
+            after = await PostRepo(conn).count_by_channel()
+        return before.get(channel.id, 0), after.get(channel.id, 0)
+
+    assert await posts_before_and_after_a_write(True, 1) == (0, 0)  # one snapshot
+    assert await posts_before_and_after_a_write(False, 2) == (1, 2)  # each statement reads afresh
 
 
 async def test_reader_is_not_blocked_by_a_writer_on_a_file_database(engine, now) -> None:
