@@ -17,7 +17,7 @@ from app.liveness import POLLING, SCHEDULER
 from bot.notifier import BotNotifier
 from clock import Clock
 from collector.pacing import PacingConfig
-from collector.queue_connection import connection_error, work_queue
+from collector.queue_connection import QueueConnector, connection_error, work_queue
 from collector.queued import QueuedCollector
 from collector.queued_notifier import deliver_notice
 from collector.tasks import BOT_QUEUE, STALLED_AFTER_SECONDS, register_notify, retry_stalled
@@ -69,6 +69,9 @@ class BotRole:
             self.outage.lost(connection_error(exc))
 
     async def stop(self) -> None:
+        connector = self.task_app.connector
+        if isinstance(connector, QueueConnector):
+            await connector.stop_waiting()  # a stop during an outage must not wait for the database
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.liveness import TICK, Liveness, stale_limits
 from app.wiring import Wiring
 from clock import RealClock
+from collector.queue_connection import QueueConnector
 from collector.queued_notifier import QueuedNotifier
 from collector.service import Collector
 from collector.tasks import build_task_app, queue_for
@@ -34,6 +35,8 @@ async def serve_collector(wiring: Wiring, stop: asyncio.Event, say: Callable[[st
     engine = await open_database(settings.database_url)
     outage = DatabaseOutage("the collector")  # one line per outage, whichever loop meets it first
     task_app = build_task_app(settings.database_url, outage)
+    connector = task_app.connector
+    assert isinstance(connector, QueueConnector)
     # Alive while its loop writes: a channel run may wait out a long FloodWait, so the limit is the
     # one a `run` collection round has.
     limit = stale_limits(settings)["collection"]
@@ -50,6 +53,7 @@ async def serve_collector(wiring: Wiring, stop: asyncio.Event, say: Callable[[st
             working = asyncio.create_task(worker.run())
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            await connector.stop_waiting()  # a stop during an outage must not wait for the database
             for task in (stopping, working, beat):
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -58,7 +62,11 @@ async def serve_collector(wiring: Wiring, stop: asyncio.Event, say: Callable[[st
             await liveness.forget(engine)
     finally:
         await engine.dispose()
-    log.info("collector stopped cleanly")
+    if outage.down:
+        log.warning("collector stopped while the database is unreachable: a channel it had in hand is "
+                    "queued again a minute after the database is back")
+    else:
+        log.info("collector stopped cleanly")
     return 0
 
 

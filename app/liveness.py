@@ -99,8 +99,11 @@ class Liveness:
         try:
             async with write(engine) as conn:
                 await conn.execute(delete(heartbeats).where(heartbeats.c.pid == self.pid))
-        except OperationalError as exc:
-            log.warning("could not clear the heartbeat: %s", exc)
+        except (DBAPIError, OSError) as exc:
+            if not isinstance(exc, OperationalError) and not await is_lost(engine, exc):
+                raise
+            # Its rows stay and go stale: `status --check` then says this process is not running.
+            log.warning("could not clear the heartbeat: %s", " ".join(str(exc).split()))
 
 
 class PollingBeat(BaseRequestMiddleware):

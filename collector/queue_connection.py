@@ -24,6 +24,7 @@ from storage.outage import PROBE_SECONDS, DatabaseOutage
 log = logging.getLogger("collector.queue")
 
 WAIT_FOR_CONNECTION_SECONDS = 3600.0
+STOPPING_WAIT_SECONDS = 2.0
 
 
 class QueueConnector(PsycopgConnector):
@@ -34,6 +35,21 @@ class QueueConnector(PsycopgConnector):
         # of failing after psycopg_pool's 30 s and stopping the worker's heartbeat or its loop.
         super().__init__(conninfo=conninfo, timeout=WAIT_FOR_CONNECTION_SECONDS)
         self.outage = outage
+        self.stopping = False
+
+    async def stop_waiting(self) -> None:
+        """The process is stopping: a query now fails soon when the database is gone instead of
+        waiting for it, so a stop during an outage ends (with the database there, procrastinate's
+        worker still finishes its job and signs off through the pool)."""
+        self.stopping = True
+        try:
+            pool = self.pool
+        except RuntimeError:  # never opened: nothing waits
+            return
+        pool.timeout = STOPPING_WAIT_SECONDS
+        if self.outage.down:
+            # Queries already waiting (the worker's poll, its heartbeat) fail now, not in an hour.
+            await pool.close(timeout=0)
 
     async def listen_notify(self, on_notification: Notify, channels: Iterable[str]) -> None:
         channels = list(channels)
@@ -66,10 +82,17 @@ async def work_queue(app: App, **worker: Any) -> None:
     while True:
         try:
             await app.run_worker_async(**worker)
+            if connector.stopping:
+                return
             # Ends by itself only when one of its side loops (heartbeat, listener) failed.
             log.warning("%s stopped by itself; started again", name)
             await asyncio.sleep(PROBE_SECONDS)  # wall clock: not at once, should it keep stopping
         except ConnectorException as exc:
+            if connector.stopping:
+                # Stopped during an outage: the job in hand stays "doing" until a live process takes
+                # it for stalled, a minute after the database is back (tasks.retry_stalled).
+                log.warning("%s stopped while the database is unreachable (%s)", name, connection_error(exc))
+                return
             connector.outage.lost(connection_error(exc))
         await connector.until_answers()
         connector.outage.back()

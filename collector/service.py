@@ -199,7 +199,14 @@ class Collector(Waking):
             await self._finish(channel, run_id, tally, error, collected=outcome is not None)
         except asyncio.CancelledError:
             # Posts stored so far stay; the record says why the run is short, then we stop.
-            await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+            try:
+                await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+            except (DBAPIError, OSError) as exc:
+                if not await is_lost(self.engine, exc):
+                    raise
+                self.outage.lost(exc)
+                log.warning("@%s: stopped while the database is unreachable; run %d stays unfinished "
+                            "(its stored posts are kept)", channel.username, run_id)
             raise
         except (DBAPIError, OSError) as exc:
             if not await is_lost(self.engine, exc):

@@ -7,10 +7,11 @@ import asyncio
 import logging
 
 from procrastinate import App
+from procrastinate.exceptions import ConnectorException
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collector.queue_connection import work_queue
+from collector.queue_connection import connection_error, work_queue
 from collector.schedule import JOB_ID, upcoming_run
 from collector.service import Collector
 from collector.tasks import (
@@ -48,7 +49,7 @@ class QueueWorker:
         except asyncio.CancelledError:
             # Stopped mid-channel: the run is recorded as cancelled with what it stored; the channel
             # goes back to the queue, for this account's next collector.
-            await asyncio.shield(self._requeue(channel_id))
+            await asyncio.shield(self._requeue_on_stop(channel_id))
             raise
         except DatabaseLost as exc:
             await self._requeue_after_outage(channel_id, exc)
@@ -115,3 +116,15 @@ class QueueWorker:
             channel = await ChannelRepo(conn).get(channel_id)
         if channel is not None:
             await defer_collect(self.app, channel, channel.account_id)
+
+    async def _requeue_on_stop(self, channel_id: int) -> None:
+        try:
+            await self._requeue(channel_id)
+        except (DBAPIError, OSError, ConnectorException) as exc:
+            if isinstance(exc, ConnectorException):
+                connection_error(exc)  # raises what is not a lost connection
+            elif not await is_lost(self.engine, exc):
+                raise
+            # Its job stays "doing": queued again a minute after the database is back, as a killed
+            # collector's is.
+            log.warning("channel %s not queued again: the database is unreachable", channel_id)

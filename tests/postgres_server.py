@@ -158,9 +158,16 @@ class ThrowawayServer:
     def restart(self, down_seconds: float = 0.0) -> None:
         """A fast shutdown (every connection terminated, as `pg_ctl restart -m fast` does), the server
         gone `down_seconds`, then started again on the same port; back when this returns."""
+        self.shut_down()
+        time.sleep(down_seconds)
+        self.start_again()
+
+    def shut_down(self) -> None:
+        """A fast shutdown that keeps the data folder, for `start_again`."""
         self._run([*self._run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast",
                    "-w", "-t", "120", "stop"])
-        time.sleep(down_seconds)
+
+    def start_again(self) -> None:
         self._start_server()
 
     def _stop_argv(self) -> list[str]:

@@ -1,7 +1,7 @@
 """PostgreSQL restarted while the split roles run: `bot --sandbox` and `collector --sandbox` on a server
 of the test's own, restarted (a fast shutdown, a few seconds gone) while a channel's posts are being
 stored. Both processes ride it out, every channel ends with a finished run, and the database holds the
-sandbox's posts exactly, none twice."""
+sandbox's posts exactly, none twice. Stopped while the server is still gone, both still exit 0."""
 
 from __future__ import annotations
 
@@ -119,3 +119,34 @@ async def test_both_roles_ride_out_a_postgres_restart_mid_channel(
         assert "the database is unreachable (" in text and "the database answers again" in text, text
         assert text.count("the database is unreachable (") == text.count("the database answers again")
         assert "Traceback" not in text and "error connecting" not in text, f"{role}:\n{text}"
+
+
+async def test_both_roles_stop_while_the_database_is_gone(restartable: Restartable, tmp_path: Path) -> None:
+    url = restartable.url
+    roles = Roles(tmp_path, url, "")
+    roles.env |= {"SANDBOX_TIME_SCALE": str(SCALE), "LOG_LEVEL": "INFO"}
+    try:
+        async with BotAPIServer() as server:
+            server.open_chat(SANDBOX_ADMIN, "Admin")
+            roles.env["BOT_API_URL"] = server.base_url
+            bot = roles.start("bot", SANDBOX_CHANNELS=",".join(CHANNELS))
+            collector = roles.start("collector")
+
+            async def storing() -> bool:
+                return await _posts(url) >= 3
+
+            await until(storing, within=WITHIN * 2)
+            await asyncio.to_thread(restartable.server.shut_down)
+
+            async def told() -> bool:
+                return all("the database is unreachable (" in roles.output(p) for p in (bot, collector))
+
+            await until(told)
+            # Nothing of either may wait for the database to come back (the stop waits up to WITHIN).
+            codes = await asyncio.to_thread(roles.stop_all)
+            outputs = {"bot": roles.output(bot), "collector": roles.output(collector)}
+    finally:
+        roles.stop_all()
+    assert codes == [0, 0], outputs
+    assert "collector stopped while the database is unreachable" in outputs["collector"]
+    assert "stopped while the database is unreachable" in outputs["bot"]
