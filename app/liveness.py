@@ -17,13 +17,14 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock
 from settings import Settings
 from storage.db import write
 from storage.heartbeats import Heartbeat, HeartbeatRepo
+from storage.outage import DatabaseOutage, is_lost
 from storage.tables import heartbeats
 
 if TYPE_CHECKING:
@@ -57,10 +58,12 @@ class Liveness:
 
     def __init__(
         self, clock: Clock, limits: dict[str, timedelta], pid: int | None = None, ticker: str = SCHEDULER,
+        outage: DatabaseOutage | None = None,
     ) -> None:
         """`ticker`: the component whose life is the writing itself (a scheduler's tick, or a
-        collector process's own loop)."""
+        collector process's own loop); `outage`: told when the database is gone at a tick."""
         self.clock, self.limits, self.ticker = clock, limits, ticker
+        self.outage = outage or DatabaseOutage("the heartbeat")
         self.pid = os.getpid() if pid is None else pid
         started = clock.now()
         self.marks = dict.fromkeys(limits, started)
@@ -78,18 +81,29 @@ class Liveness:
             async with write(engine) as conn:
                 for beat in self.beats():
                     await HeartbeatRepo(conn).save(beat)
-        except OperationalError as exc:
+        except (DBAPIError, OSError) as exc:
+            if await is_lost(engine, exc):
+                # The server went away (restarted): the next tick writes again once it is back.
+                self.outage.lost(exc)
+                return
+            if not isinstance(exc, OperationalError):
+                raise
             # A database locked past every retry: the next tick writes again; a row left old
             # that long is what the check is for.
             log.warning("could not record the heartbeat: %s", exc)
+            return
+        self.outage.back()
 
     async def forget(self, engine: AsyncEngine) -> None:
         """On a clean stop: nothing of this process is alive any more."""
         try:
             async with write(engine) as conn:
                 await conn.execute(delete(heartbeats).where(heartbeats.c.pid == self.pid))
-        except OperationalError as exc:
-            log.warning("could not clear the heartbeat: %s", exc)
+        except (DBAPIError, OSError) as exc:
+            if not isinstance(exc, OperationalError) and not await is_lost(engine, exc):
+                raise
+            # Its rows stay and go stale: `status --check` then says this process is not running.
+            log.warning("could not clear the heartbeat: %s", " ".join(str(exc).split()))
 
 
 class PollingBeat(BaseRequestMiddleware):

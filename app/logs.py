@@ -126,6 +126,9 @@ def configure_logging(
     logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     # APScheduler logs every job start and finish; the collector logs what its runs did instead.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    # psycopg's pool warns at every failed reconnect while the database is gone; the process says
+    # so once instead (storage/outage.py).
+    logging.getLogger("psycopg.pool").setLevel(logging.DEBUG if level == "DEBUG" else logging.ERROR)
     logging.captureWarnings(True)
     return handler
 

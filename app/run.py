@@ -33,6 +33,7 @@ from collector.service import Collector
 from settings import Settings, hide_secrets
 from storage.channels import ChannelRepo
 from storage.db import read, retry_locked
+from storage.outage import DatabaseOutage
 
 if TYPE_CHECKING:
     from api.server import ApiServer
@@ -91,6 +92,7 @@ class SplitRole(Protocol):
     """The `bot` role's side of the queue (app/bot_role.py): its collector hands channels out."""
 
     components: tuple[str, ...]  # what its heartbeat covers
+    outage: DatabaseOutage  # the process's one, which the heartbeat tells too
 
     def make_collector(self, engine: AsyncEngine, notifier: BotNotifier) -> CollectorControl: ...
 
@@ -108,7 +110,7 @@ async def start_app(wiring: Wiring, wall_clock: Clock | None = None, role: Split
     limits = stale_limits(settings)
     if role is not None:
         limits = {c: limits[c] for c in role.components}
-    liveness = Liveness(wall_clock or RealClock(), limits)
+    liveness = Liveness(wall_clock or RealClock(), limits, outage=role.outage if role is not None else None)
     engine = await _open(settings.database_url)
     try:
         bot = _bot(settings)

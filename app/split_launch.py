@@ -82,6 +82,7 @@ async def _bot(settings: Settings, sandbox: bool) -> int:
     from app.wiring import StartupError, Wiring
     from clock import RealClock
     from collector.tasks import build_task_app
+    from storage.outage import DatabaseOutage
 
     started: Callable[[App], Awaitable[None]] | None = None
     try:
@@ -111,10 +112,11 @@ async def _bot(settings: Settings, sandbox: bool) -> int:
     except (StartupError, KnobError) as exc:
         say(str(exc))
         return 2
-    task_app = build_task_app(wiring.settings.database_url)
+    outage = DatabaseOutage("the bot")  # one line per outage, whichever loop meets it first
+    task_app = build_task_app(wiring.settings.database_url, outage)
     try:
         async with task_app.open_async():
-            role = BotRole(task_app, wiring.settings, wiring.clock)
+            role = BotRole(task_app, wiring.settings, wiring.clock, outage)
             return await run_until_stopped(wiring, stop, say, started, role=role)
     finally:
         await wiring.close()

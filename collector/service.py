@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clock import Clock
@@ -28,23 +28,29 @@ from storage.accounts import AccountRepo
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
+from storage.outage import DatabaseLost, DatabaseOutage, is_lost, wait_until_back
 from storage.retention import thin_snapshots
 from storage.runs import RunRepo
 from storage.schedule import JobSchedule, ScheduleRepo
 
 log = logging.getLogger("collector")
 
+LOST_MID_RUN = "the database connection was lost mid-run; stored posts are kept, the channel stays due"
+
 
 class Collector(Waking):
     def __init__(
         self, engine: AsyncEngine, source: ChannelSource, gate: RequestGate, clock: Clock,
         notifier: Notifier, interval_minutes: int = 60, alive: Callable[[], None] | None = None,
+        outage: DatabaseOutage | None = None,
     ) -> None:
         """`source` sends every request through `gate`, whose pacer paces this collector too;
-        `alive` is called at each sign of progress (a round begun or ended, a channel run ended)."""
+        `alive` is called at each sign of progress (a round begun or ended, a channel run ended);
+        `outage` tells (once for the process) that the database went away mid-run."""
         self.engine, self.source, self.gate, self.clock = engine, source, gate, clock
         self.pacer, self.pacing = gate.pacer, gate.config
         self.notifier = notifier
+        self.outage = outage or DatabaseOutage("the collector")
         self._alive = alive or (lambda: None)
         self.interval = timedelta(minutes=interval_minutes)
         self._stop: set[int] = set()
@@ -103,7 +109,10 @@ class Collector(Waking):
                         continue
                     break
                 tried.add(channel.id)
-                await self._collect_one(channel)
+                try:
+                    await self._collect_one(channel)
+                except DatabaseLost as exc:
+                    log.warning("%s; it is collected next round", exc)
                 self._alive()
         finally:
             if current is not None:
@@ -182,14 +191,27 @@ class Collector(Waking):
             try:
                 outcome = await self.runner.collect(channel, run_id, tally)
             except Exception as exc:
+                if await is_lost(self.engine, exc):
+                    raise
                 error = await self.outcomes.settle(channel, exc, self.interval)
             # The channel is marked collected in the transaction that finishes its run record: a
             # stop cannot leave it marked with its record unfinished.
             await self._finish(channel, run_id, tally, error, collected=outcome is not None)
         except asyncio.CancelledError:
             # Posts stored so far stay; the record says why the run is short, then we stop.
-            await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+            try:
+                await self._finish(channel, run_id, tally, "cancelled mid-run; stored posts are kept")
+            except (DBAPIError, OSError) as exc:
+                if not await is_lost(self.engine, exc):
+                    raise
+                self.outage.lost(exc)
+                log.warning("@%s: stopped while the database is unreachable; run %d stays unfinished "
+                            "(its stored posts are kept)", channel.username, run_id)
             raise
+        except (DBAPIError, OSError) as exc:
+            if not await is_lost(self.engine, exc):
+                raise
+            await self._cut_short(channel, run_id, tally, exc)
         finally:
             self.gate.end_run()
             self.pacer.end_channel()
@@ -200,6 +222,13 @@ class Collector(Waking):
         if outcome is not None and channel.last_collected_at is None:
             await self.notifier.first_collection_done(outcome, tally.new)
         await self.notifier.channel_collected(outcome or channel, run_id)
+
+    async def _cut_short(self, channel: Channel, run_id: int, tally: Tally, exc: BaseException) -> None:
+        """The database went away mid-run: once it is back, the run is recorded with what it stored,
+        and DatabaseLost tells the caller the channel is still due (not a failure of the channel)."""
+        await wait_until_back(self.engine, self.outage, exc)
+        await self._finish(channel, run_id, tally, LOST_MID_RUN)
+        raise DatabaseLost(f"@{channel.username}: {LOST_MID_RUN}") from exc
 
     async def _finish(
         self, channel: Channel, run_id: int, tally: Tally, error: str | None, collected: bool = False

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
 from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 
+from collector.queue_connection import QueueConnector
 from storage.models import Channel
+from storage.outage import DatabaseOutage
 
 log = logging.getLogger("collector.tasks")
 
@@ -55,9 +57,11 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def build_task_app(database_url: str) -> App:
-    """A procrastinate App on the database (opened by the caller with `open_async`)."""
-    return App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
+def build_task_app(database_url: str, outage: DatabaseOutage | None = None) -> App:
+    """A procrastinate App on the database (opened by the caller with `open_async`), which rides out
+    the server's restarts telling `outage` (the process's one) about them."""
+    outage = outage or DatabaseOutage("this process")
+    return App(connector=QueueConnector(conninfo=conninfo(database_url), outage=outage))
 
 
 def register_collect(app: App, collect: Callable[[int, str], Awaitable[Any]]) -> None:

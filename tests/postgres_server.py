@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -57,6 +58,11 @@ def why_unavailable() -> str | None:
     """None when this session can have PostgreSQL, else why not, in a few words."""
     if os.environ.get(ENV_URL):
         return None
+    return why_no_throwaway()
+
+
+def why_no_throwaway() -> str | None:
+    """None when this machine can start a throwaway server (one a test may restart), else why not."""
     if find_binaries() is None:
         return "no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin"
     if os.geteuid() == 0:
@@ -134,9 +140,7 @@ class ThrowawayServer:
                    "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"])
         self.port = _free_port()
         self._running = True
-        self._run([*run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l",
-                   str(self.folder / "server.log"), "-w", "-t", "120", "-o",
-                   f"-h 127.0.0.1 -p {self.port} -k {self.folder} {_SERVER_OPTIONS}", "start"])
+        self._start_server()
         self._start_watchdog()
         admin = URL.create("postgresql", username="postgres", host="127.0.0.1", port=self.port,
                            database="postgres")
@@ -145,6 +149,26 @@ class ThrowawayServer:
     @property
     def data(self) -> Path:
         return self.folder / "data"
+
+    def _start_server(self) -> None:
+        self._run([*self._run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l",
+                   str(self.folder / "server.log"), "-w", "-t", "120", "-o",
+                   f"-h 127.0.0.1 -p {self.port} -k {self.folder} {_SERVER_OPTIONS}", "start"])
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """A fast shutdown (every connection terminated, as `pg_ctl restart -m fast` does), the server
+        gone `down_seconds`, then started again on the same port; back when this returns."""
+        self.shut_down()
+        time.sleep(down_seconds)
+        self.start_again()
+
+    def shut_down(self) -> None:
+        """A fast shutdown that keeps the data folder, for `start_again`."""
+        self._run([*self._run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                   "-w", "-t", "120", "stop"])
+
+    def start_again(self) -> None:
+        self._start_server()
 
     def _stop_argv(self) -> list[str]:
         # immediate: nothing in it is worth a clean shutdown's checkpoint

@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,41 +25,8 @@ from storage.db import read
 from storage.migrate import open_database
 from storage.posts import PostRepo
 from storage.runs import RunRepo
+from tests.app.split_roles import MAIN, WITHIN, Roles, until
 from tests.drills.harness import check_against_truth, sandbox_now
-
-MAIN = str(Path(__file__).resolve().parents[2] / "main.py")
-WITHIN = 120.0  # a hang guard only
-
-
-class Roles:
-    """The role processes a test starts, each logging to a file; all stopped at the end."""
-
-    def __init__(self, tmp: Path, url: str, bot_api_url: str) -> None:
-        self.tmp, self.procs = tmp, []
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("SANDBOX_", "BOT_", "DATABASE_", "TELEGRAM_", "ADMIN_"))}
-        self.env |= {"SANDBOX_DATABASE_URL": url, "SANDBOX_ANCHOR": str(int(time.time())),
-                     "BOT_API_URL": bot_api_url, "TELEGRAM_SESSION": str(tmp / "acc.session")}
-
-    def start(self, role: str, **env: str) -> subprocess.Popen[bytes]:
-        log = open(self.tmp / f"{role}-{len(self.procs)}.log", "wb")
-        proc = subprocess.Popen([sys.executable, MAIN, role, "--sandbox"], cwd=self.tmp,
-                                env=self.env | env, stdout=log, stderr=subprocess.STDOUT)
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> list[int | None]:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        codes = []
-        for proc in self.procs:
-            try:
-                codes.append(proc.wait(timeout=WITHIN))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                codes.append(None)
-        return codes
 
 
 @pytest.fixture
@@ -68,12 +34,6 @@ def roles(tmp_path: Path, queue_db_url: str) -> Iterator[Roles]:
     made = Roles(tmp_path, queue_db_url, "")
     yield made
     made.stop_all()
-
-
-async def _until(condition, within: float = WITHIN) -> None:
-    async with asyncio.timeout(within):
-        while not await condition():  # noqa: ASYNC110 - another process changes it
-            await asyncio.sleep(0.1)
 
 
 async def _posts(engine: AsyncEngine) -> int:
@@ -122,7 +82,7 @@ async def test_a_collector_killed_mid_channel_leaves_it_to_the_next_one(
             async def storing() -> bool:
                 return await _posts(engine) >= 3
 
-            await _until(storing)
+            await until(storing)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=WITHIN)
             before = await _posts(engine)
@@ -139,7 +99,7 @@ async def test_a_collector_killed_mid_channel_leaves_it_to_the_next_one(
                 async with read(engine) as conn:
                     return any(r.finished_at for r in await RunRepo(conn).recent())
 
-            await _until(finished, within=WITHIN * 2)
+            await until(finished, within=WITHIN * 2)
             # Channels from SANDBOX_CHANNELS have no admin's /add_channel to answer: one message.
             [done] = await server.next_messages(SANDBOX_ADMIN, 1, within=WITHIN)
         async with read(engine) as conn:
