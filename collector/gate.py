@@ -96,14 +96,25 @@ class RequestGate:
         return max((b for b in self._blocks if b.scope == ACCOUNT and b.until > now),
                    key=lambda b: b.until, default=None)
 
-    async def start_run(self) -> None:
-        """A channel's run begins: its budget starts, and blocks another process of this account
-        wrote meanwhile are read (every process of the account shares the ledger)."""
+    async def catch_up(self) -> None:
+        """Before a channel's run and its pause between channels: what another process of this
+        account did meanwhile is read from the ledger they share: the blocks it met, and its last
+        request, from which this process keeps the pause between channels and the gap between
+        requests (the queue's lock lets one process of an account collect at a time; this keeps
+        the pacing across the hand-over from one to the next)."""
+        if self.ledger is None or self.account is None:
+            return
+        for block in await self.ledger.active_blocks(self.account):
+            if block not in self._blocks:
+                self._blocks.append(block)
+        if (last := await self.ledger.last_request_at(self.account)) is not None:
+            ago = (self.clock.now() - last).total_seconds()
+            self.pacer.request_seen(ago)
+            self.pacer.channel_seen(ago)
+
+    def start_run(self) -> None:
+        """A channel's run begins: its budget starts."""
         self._run = 0
-        if self.ledger is not None and self.account is not None:
-            for block in await self.ledger.active_blocks(self.account):
-                if block not in self._blocks:
-                    self._blocks.append(block)
 
     def end_run(self) -> None:
         self._run = None

@@ -78,6 +78,12 @@ class AccountLedger:
             record = await LedgerRepo(conn).latest_account(session_path)
         return record.account_id if record else None
 
+    async def last_request_at(self, account_id: int) -> datetime | None:
+        """When any process of the account last sent a request."""
+        async with read(self.engine) as conn:
+            record = await LedgerRepo(conn).account(account_id)
+        return record.last_request_at if record else None
+
     async def active_blocks(self, account_id: int) -> list[Block]:
         async with read(self.engine) as conn:
             return await LedgerRepo(conn).active_blocks(account_id, self.clock.now())

@@ -144,6 +144,13 @@ class Pacer:
         if self._on_event:
             self._on_event(RunEnded(self._channel))
 
+    def channel_seen(self, seconds_ago: float) -> None:
+        """Another process of the account sent its last request of a channel `seconds_ago`: the next
+        channel here keeps the pause between channels from it too."""
+        at = self.clock.monotonic() - max(0.0, seconds_ago)
+        if self._channel_end is None or at > self._channel_end:
+            self._channel_end = at
+
     async def before_channel(self) -> None:
         """CHANNEL_DELAY from the end of the previous channel to the first request of this one."""
         if self._channel_end is not None:

@@ -182,11 +182,12 @@ class Collector(Waking):
     async def _collect_one(self, channel: Channel) -> None:
         self._channel, self._current, self._progress = channel.username, channel.id, None
         self.pacer.start_channel(channel.username)
+        await self.gate.catch_up()
         await self.pacer.before_channel()
         async with write(self.engine) as conn:
             run_id = await RunRepo(conn).start(channel.id, self.clock.now(), self.gate.account)
         tally, error, outcome = Tally(), None, None
-        await self.gate.start_run()
+        self.gate.start_run()
         try:
             try:
                 outcome = await self.runner.collect(channel, run_id, tally)

@@ -117,7 +117,7 @@ async def test_an_answer_between_flood_waits_ends_the_streak(engine: AsyncEngine
 async def test_one_run_sends_at_most_its_budget(engine: AsyncEngine, now: datetime) -> None:
     clock = VirtualClock(now)
     g = await bound(engine, clock)
-    await g.start_run()
+    g.start_run()
     for _ in range(RUN_BUDGET):
         await g.before_request(HISTORY)
     with pytest.raises(RunBudgetSpent):
@@ -125,6 +125,26 @@ async def test_one_run_sends_at_most_its_budget(engine: AsyncEngine, now: dateti
     g.end_run()
     await g.before_request(HISTORY)  # the next run has its own budget
     assert g.sent == RUN_BUDGET + 1
+
+
+async def test_the_pause_between_channels_holds_when_another_process_of_the_account_takes_over(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    """Two collector processes of one account take turns (the queue's lock): the second one's
+    first channel keeps the policy's 8 s from the first one's last request, and its requests 1 s."""
+    clock = VirtualClock(now)
+    first, second = await bound(engine, clock), await bound(engine, clock)
+    await second.catch_up()
+    await second.pacer.before_channel()  # it has collected nothing yet: nothing to keep
+    first.start_run()
+    await first.before_request(HISTORY)  # the first process's last request of its channel: t = 0
+    first.end_run()
+    clock.advance(0.5)  # its run is recorded; the second process takes the next channel
+    await second.catch_up()
+    await second.pacer.before_channel()
+    assert clock.sleeps == pytest.approx([7.5])
+    await second.before_request(HISTORY)
+    assert clock.sleeps == pytest.approx([7.5])  # 8 s since then: the request gap is long kept
 
 
 async def test_the_ledger_line_counts_the_last_hour_and_today(engine: AsyncEngine, now: datetime) -> None:
