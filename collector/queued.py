@@ -27,7 +27,7 @@ from collector.waking import Waking
 from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel
-from storage.retention import thin_snapshots
+from storage.retention import thin_between_rounds
 from storage.schedule import JobSchedule, ScheduleRepo
 
 log = logging.getLogger("collector.queued")
@@ -99,7 +99,7 @@ class QueuedCollector(Waking):
         if queued:
             log.info("queued for collection: %s", ", ".join(f"@{name}" for name in queued))
         await self._save_schedule()
-        await self._thin()
+        await thin_between_rounds(self.engine, self.clock.now())
         await self.refresh_account()
 
     async def refresh_account(self) -> None:
@@ -153,12 +153,3 @@ class QueuedCollector(Waking):
                 await ScheduleRepo(conn).save(schedule)
         except OperationalError as exc:
             log.warning("could not record the collection schedule: %s", exc)
-
-    async def _thin(self) -> None:
-        try:
-            done = await thin_snapshots(self.engine, self.clock.now())
-        except OperationalError as exc:
-            log.warning("could not thin counter snapshots this round: %s", exc)
-            return
-        if done.posts:
-            log.info("thinned the counter snapshots of %d post(s): %d deleted", done.posts, done.deleted)

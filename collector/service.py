@@ -29,7 +29,7 @@ from storage.channels import COLLECTABLE, ChannelRepo
 from storage.db import read, write
 from storage.models import Channel, RunResult
 from storage.outage import DatabaseLost, DatabaseOutage, is_lost, wait_until_back
-from storage.retention import thin_snapshots
+from storage.retention import thin_between_rounds
 from storage.runs import RunRepo
 from storage.schedule import JobSchedule, ScheduleRepo
 
@@ -126,7 +126,7 @@ class Collector(Waking):
             finally:
                 self._draining = False
                 self._tried = set()
-        await self._thin()
+        await thin_between_rounds(self.engine, self.clock.now())
         self._alive()
         if self._woken:
             # Woken while this drain was finishing: the scheduler would skip that wake as an
@@ -167,17 +167,6 @@ class Collector(Waking):
             self._channel = self._progress = None
         self._alive()
         return True
-
-    async def _thin(self) -> None:
-        """Thin the snapshots of posts that aged past what analytics compare, a bounded amount
-        per round (storage/retention.py), between rounds so no channel run waits for it."""
-        try:
-            done = await thin_snapshots(self.engine, self.clock.now())
-        except OperationalError as exc:
-            log.warning("could not thin counter snapshots this round: %s", exc)
-            return
-        if done.posts:
-            log.info("thinned the counter snapshots of %d post(s): %d deleted", done.posts, done.deleted)
 
     async def _collect_one(self, channel: Channel) -> None:
         self._channel, self._current, self._progress = channel.username, channel.id, None

@@ -13,16 +13,20 @@ Thinning a thinned post again keeps the same snapshots, so the rule can run any 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import write
 from storage.tables import counter_snapshots, posts
+
+log = logging.getLogger("storage.retention")
 
 # The viral alert reaches back 7 + 30 days (analytics/alerts.py); one day more as a margin.
 KEEP_ALL = timedelta(days=38)
@@ -123,3 +127,15 @@ async def thin_snapshots(engine: AsyncEngine, now: datetime, max_posts: int = PO
         if step.posts == 0:
             break
     return done
+
+
+async def thin_between_rounds(engine: AsyncEngine, now: datetime) -> None:
+    """A collection round's share of thinning (both collectors call it between rounds, so no channel
+    run waits for it); a database busy with another writer is left for the next round."""
+    try:
+        done = await thin_snapshots(engine, now)
+    except OperationalError as exc:
+        log.warning("could not thin counter snapshots this round: %s", exc)
+        return
+    if done.posts:
+        log.info("thinned the counter snapshots of %d post(s): %d deleted", done.posts, done.deleted)
