@@ -5,7 +5,8 @@ job runs the drain when there is one, and otherwise a task of its own does."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 
 class Waking:
@@ -15,9 +16,7 @@ class Waking:
     _draining: bool
     _tasks: set[asyncio.Task[None]]
     wake_hook: Callable[[], None] | None  # set by schedule_collection
-
-    async def drain(self) -> None:
-        raise NotImplementedError
+    drain: Callable[[], Coroutine[Any, Any, None]]  # the collector's own: one round over what is due
 
     def wake(self) -> None:
         """Collect now: a running drain absorbs the wake, an idle collector starts one."""
