@@ -44,15 +44,19 @@ def collector_command(settings: Settings, sandbox: bool = False) -> int:
         lock.release()
 
 
-def _needs_postgres(command: str, settings: Settings) -> bool:
+async def _database_ready(command: str, settings: Settings) -> bool:
+    """The split's database: False (after one line naming `run`) when it is SQLite; otherwise
+    migrated and reachable, or StartupError saying what to check."""
+    from app.run import check_database
     from collector.tasks import NeedsPostgres, conninfo
 
     try:
         conninfo(settings.database_url)
     except NeedsPostgres as exc:
         say(f"{command}: {exc}")
-        return True
-    return False
+        return False
+    await check_database(settings.database_url)
+    return True
 
 
 def _sandbox(settings: Settings) -> tuple[Settings, Knobs]:
@@ -77,7 +81,7 @@ async def _bot(settings: Settings, sandbox: bool) -> int:
     stop = asyncio.Event()
     stop_on_signals(stop)
     from app.bot_role import BotRole
-    from app.run import check_bot, check_database, run_until_stopped
+    from app.run import check_bot, run_until_stopped
     from app.sandbox_wiring import KnobError
     from app.wiring import StartupError, Wiring
     from clock import RealClock
@@ -91,15 +95,13 @@ async def _bot(settings: Settings, sandbox: bool) -> int:
             from app.sandbox_wiring import sandbox_wiring
 
             settings, knobs = _sandbox(settings)
-            if _needs_postgres("bot", settings):
+            if not await _database_ready("bot", settings):
                 return 2
-            await check_database(settings.database_url)
             wiring, _server = await sandbox_wiring(settings, knobs, collecting=False)
             started = _queue(list(knobs.channels))
         else:
-            if _needs_postgres("bot", settings):
+            if not await _database_ready("bot", settings):
                 return 2
-            await check_database(settings.database_url)
 
             async def nothing() -> None:
                 return None
@@ -126,7 +128,6 @@ async def _collector(settings: Settings, sandbox: bool) -> int:
     stop = asyncio.Event()
     stop_on_signals(stop)
     from app.collector_role import serve_collector
-    from app.run import check_database
     from app.sandbox_wiring import KnobError
     from app.wiring import StartupError, production_wiring
 
@@ -135,14 +136,12 @@ async def _collector(settings: Settings, sandbox: bool) -> int:
             from app.sandbox_wiring import collector_sandbox_wiring
 
             settings, knobs = _sandbox(settings)
-            if _needs_postgres("collector", settings):
+            if not await _database_ready("collector", settings):
                 return 2
-            await check_database(settings.database_url)
             wiring = await collector_sandbox_wiring(settings, knobs)
         else:
-            if _needs_postgres("collector", settings):
+            if not await _database_ready("collector", settings):
                 return 2
-            await check_database(settings.database_url)
             wiring = await production_wiring(settings)
     except (StartupError, KnobError) as exc:
         say(str(exc))
