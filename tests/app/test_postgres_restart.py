@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
 
 import asyncpg
 import psycopg
@@ -76,23 +77,34 @@ async def _collected(url: str) -> bool:
         return False
 
 
+def _roles(tmp_path: Path, url: str) -> Roles:
+    roles = Roles(tmp_path, url, "")
+    roles.env |= {"SANDBOX_TIME_SCALE": str(SCALE), "LOG_LEVEL": "INFO"}
+    return roles
+
+
+async def _storing(roles: Roles, server: BotAPIServer, url: str) -> tuple[Popen[bytes], Popen[bytes]]:
+    """`bot --sandbox` with the channels queued and `collector --sandbox`, once posts are being stored."""
+    server.open_chat(SANDBOX_ADMIN, "Admin")
+    roles.env["BOT_API_URL"] = server.base_url
+    bot = roles.start("bot", SANDBOX_CHANNELS=",".join(CHANNELS))
+    collector = roles.start("collector")
+
+    async def storing() -> bool:
+        return await _posts(url) >= 3
+
+    await until(storing, within=WITHIN * 2)  # two Python processes start first
+    return bot, collector
+
+
 async def test_both_roles_ride_out_a_postgres_restart_mid_channel(
     restartable: Restartable, tmp_path: Path,
 ) -> None:
     url = restartable.url
-    roles = Roles(tmp_path, url, "")
-    roles.env |= {"SANDBOX_TIME_SCALE": str(SCALE), "LOG_LEVEL": "INFO"}
+    roles = _roles(tmp_path, url)
     try:
         async with BotAPIServer() as server:
-            server.open_chat(SANDBOX_ADMIN, "Admin")
-            roles.env["BOT_API_URL"] = server.base_url
-            bot = roles.start("bot", SANDBOX_CHANNELS=",".join(CHANNELS))
-            collector = roles.start("collector")
-
-            async def storing() -> bool:
-                return await _posts(url) >= 3
-
-            await until(storing, within=WITHIN * 2)  # two Python processes start first
+            bot, collector = await _storing(roles, server, url)
             await asyncio.to_thread(restartable.server.restart, DOWN_SECONDS)
             restarted = await _posts(url)
 
@@ -123,19 +135,10 @@ async def test_both_roles_ride_out_a_postgres_restart_mid_channel(
 
 async def test_both_roles_stop_while_the_database_is_gone(restartable: Restartable, tmp_path: Path) -> None:
     url = restartable.url
-    roles = Roles(tmp_path, url, "")
-    roles.env |= {"SANDBOX_TIME_SCALE": str(SCALE), "LOG_LEVEL": "INFO"}
+    roles = _roles(tmp_path, url)
     try:
         async with BotAPIServer() as server:
-            server.open_chat(SANDBOX_ADMIN, "Admin")
-            roles.env["BOT_API_URL"] = server.base_url
-            bot = roles.start("bot", SANDBOX_CHANNELS=",".join(CHANNELS))
-            collector = roles.start("collector")
-
-            async def storing() -> bool:
-                return await _posts(url) >= 3
-
-            await until(storing, within=WITHIN * 2)
+            bot, collector = await _storing(roles, server, url)
             await asyncio.to_thread(restartable.server.shut_down)
 
             async def told() -> bool:
